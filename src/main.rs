@@ -1,3 +1,53 @@
-fn main() {
-    println!("tmctl");
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use tmctl::cli::{Cli, Command};
+use tmctl::commands::{self, Context};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let default = match (cli.global.quiet, cli.global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn,tmctl=info,tmctl_service=info",
+        (false, 1) => "info,tmctl=debug,tmctl_service=debug",
+        (false, _) => "debug,tmctl=trace,tmctl_service=trace",
+    };
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let no_color =
+        cli.global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(!no_color && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Probe(args) => commands::probe::run(args),
+        command => {
+            let context = Context::new(cli.global.clone())?;
+            match command {
+                Command::Render(args) => commands::render::run(&context, args),
+                Command::Config => commands::config::run(&context),
+                Command::Profiles => commands::profiles::run(&context),
+                Command::Serve(_) | Command::Probe(_) => unreachable!("handled above"),
+            }
+        }
+    }
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Wall time of `tmctl render` per profile (goal: < 50 ms each). Needs hyperfine
+# (Debian package). Usage: bench/render.sh [path/to/tmctl]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+tmctl="${1:-}"
+if [[ -z "$tmctl" ]]; then
+    cargo build --release --manifest-path "$root/Cargo.toml" --bin tmctl >&2
+    tmctl="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tmctl"
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+for profile in dev prod extended; do
+    "$tmctl" render --profile "$profile" --out "out-$profile" -q   # first run generates secrets
+    hyperfine --warmup 3 --runs 30 -N --export-json "$work/$profile.json" \
+        "$tmctl render --profile $profile --out out-$profile -q" >/dev/null
+    python3 - "$work/$profile.json" "$profile" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))["results"][0]
+print(f"render {sys.argv[2]:9s} mean {result['mean']*1000:6.2f} ms  min {result['min']*1000:6.2f} ms  max {result['max']*1000:6.2f} ms")
+PY
+done

@@ -1,0 +1,88 @@
+//! One module per command; each turns parsed arguments into an operation and its output.
+
+pub mod config;
+pub mod probe;
+pub mod profiles;
+pub mod render;
+pub mod serve;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+
+use crate::cli::GlobalArgs;
+use crate::output::Style;
+use crate::profile::{LoadedProfile, ProfileStore, Variables};
+use crate::state::ProjectState;
+
+/// What every command needs: the global flags, where it runs, how to print.
+pub struct Context {
+    pub global: GlobalArgs,
+    pub working_dir: PathBuf,
+    pub style: Style,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs) -> anyhow::Result<Self> {
+        let working_dir =
+            std::env::current_dir().context("cannot determine the current directory")?;
+        let style = Style::detect(global.no_color, global.json);
+        Ok(Context {
+            global,
+            working_dir,
+            style,
+        })
+    }
+
+    pub fn store(&self) -> ProfileStore {
+        ProfileStore::new(self.global.profiles_dir.clone(), self.working_dir.clone())
+    }
+
+    pub fn load_profile(&self) -> anyhow::Result<LoadedProfile> {
+        Ok(self
+            .store()
+            .load(&self.global.profile, &Variables::from_process())?)
+    }
+
+    /// `--project`, or `tm-<profile>`.
+    pub fn project(&self) -> anyhow::Result<String> {
+        let project = match &self.global.project {
+            Some(project) => project.clone(),
+            None => {
+                let stem = Path::new(&self.global.profile)
+                    .file_stem()
+                    .and_then(|stem| stem.to_str())
+                    .unwrap_or(&self.global.profile);
+                format!("tm-{}", stem.to_ascii_lowercase())
+            }
+        };
+        let valid = !project.is_empty()
+            && project.len() <= 40
+            && project.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && project
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid {
+            bail!(
+                "project name `{project}` is not allowed: use lowercase letters, digits, - and _ (at most 40 characters), e.g. --project tm-staging"
+            );
+        }
+        Ok(project)
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        absolute(&self.working_dir, &self.global.state_dir)
+    }
+
+    pub fn project_state(&self) -> anyhow::Result<ProjectState> {
+        Ok(ProjectState::new(&self.state_dir(), &self.project()?))
+    }
+}
+
+pub fn absolute(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}

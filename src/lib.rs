@@ -1,0 +1,11 @@
+//! tmctl: deploys and operates the TradeMaster stack on a Docker Engine.
+
+pub mod assets;
+pub mod cli;
+pub mod commands;
+pub mod output;
+pub mod profile;
+pub mod render;
+pub mod schedule;
+pub mod secrets;
+pub mod state;

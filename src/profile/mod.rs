@@ -1,0 +1,16 @@
+//! Profiles: the desired state of a stack, read from YAML and checked before anything runs.
+
+pub mod env;
+pub mod error;
+pub mod interpolate;
+pub mod load;
+pub mod model;
+pub mod normalize;
+pub mod path;
+pub mod units;
+pub mod validate;
+
+pub use env::Variables;
+pub use error::{Diagnostic, ProfileError};
+pub use load::{LoadedProfile, Origin, ProfileDocument, ProfileListing, ProfileStore};
+pub use model::*;

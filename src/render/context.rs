@@ -1,0 +1,333 @@
+//! The data each template sees, built from a validated profile.
+
+use serde_json::{json, Map, Value};
+
+use crate::profile::units::MountSource;
+use crate::profile::{BuildTarget, LoadedProfile, Profile, Service, UpdateOrder};
+use crate::state::ProjectState;
+
+/// Choices that come from the caller rather than the profile.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    pub project: String,
+    /// Image used for `build: service` services.
+    pub service_image: String,
+    /// nginx upstream entries; `None` means the service name (compose's DNS round robin).
+    pub upstream_servers: Option<Vec<String>>,
+    /// Directory where nginx.conf and the other mounted files live on the host.
+    pub config_dir: String,
+}
+
+impl RenderOptions {
+    pub fn new(project: &str, config_dir: &str) -> Self {
+        RenderOptions {
+            project: project.to_owned(),
+            service_image: default_service_image(),
+            upstream_servers: None,
+            config_dir: config_dir.to_owned(),
+        }
+    }
+}
+
+/// The tag `tmctl images build` gives the service image (besides its content-hash tag).
+pub fn default_service_image() -> String {
+    format!("tmctl/trademaster:{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn header(profile: &Profile, options: &RenderOptions) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("version".into(), json!(env!("CARGO_PKG_VERSION")));
+    map.insert("profile".into(), json!(profile.name));
+    map.insert("project".into(), json!(options.project));
+    map
+}
+
+pub fn image_of(service: &Service, options: &RenderOptions) -> String {
+    match (&service.image, service.build) {
+        (Some(image), _) => image.clone(),
+        (None, Some(BuildTarget::Service)) | (None, None) => options.service_image.clone(),
+    }
+}
+
+fn service_context(
+    profile: &Profile,
+    name: &str,
+    service: &Service,
+    state: &ProjectState,
+    options: &RenderOptions,
+) -> Value {
+    let mut ports: Vec<String> = service.ports.iter().map(ToString::to_string).collect();
+    let mut volumes: Vec<String> = service.volumes.iter().map(ToString::to_string).collect();
+    if let Some(gateway) = profile.gateway.as_ref().filter(|g| g.service == name) {
+        if let Some(http) = gateway.ports.http {
+            ports.push(format!("{http}:80"));
+        }
+        if let Some(https) = gateway.ports.https {
+            ports.push(format!("{https}:443"));
+        }
+        volumes.push(format!(
+            "{}/nginx.conf:/etc/nginx/nginx.conf:ro",
+            options.config_dir
+        ));
+        if let Some(tls) = &gateway.tls {
+            match (&tls.cert, &tls.key) {
+                (Some(cert), Some(key)) => {
+                    volumes.push(format!("{cert}:/etc/nginx/tls/tls.crt:ro"));
+                    volumes.push(format!("{key}:/etc/nginx/tls/tls.key:ro"));
+                }
+                _ => volumes.push(format!("{}:/etc/nginx/tls:ro", state.tls_dir().display())),
+            }
+        }
+    }
+    let monitoring = profile.monitoring.as_ref();
+    if monitoring
+        .and_then(|m| m.prometheus.as_ref())
+        .is_some_and(|p| p.service == name)
+    {
+        volumes.push(format!(
+            "{}/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
+            options.config_dir
+        ));
+    }
+    if monitoring
+        .and_then(|m| m.grafana.as_ref())
+        .is_some_and(|g| g.service == name)
+    {
+        volumes.push(format!(
+            "{}/grafana-datasource.yml:/etc/grafana/provisioning/datasources/tmctl.yml:ro",
+            options.config_dir
+        ));
+    }
+    let environment: Map<String, Value> = service
+        .environment
+        .iter()
+        .map(|(key, value)| (key.clone(), json!(value.to_string())))
+        .collect();
+    let depends_on: Vec<Value> = service
+        .depends_on
+        .iter()
+        .map(|(dependency, spec)| {
+            json!({
+                "name": dependency,
+                "condition": serde_json::to_value(spec.condition).unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    let resources = service.resources.as_ref().map(|resources| {
+        let amounts = |amounts: &Option<crate::profile::ResourceAmounts>| {
+            amounts.as_ref().map(|a| {
+                let mut map = Map::new();
+                if let Some(cpus) = a.cpus {
+                    map.insert("cpus".into(), json!(cpus.to_string()));
+                }
+                if let Some(memory) = a.memory {
+                    map.insert("memory".into(), json!(memory.to_string()));
+                }
+                Value::Object(map)
+            })
+        };
+        json!({
+            "limits": amounts(&resources.limits),
+            "reservations": amounts(&resources.reservations),
+        })
+    });
+    let pids_limit = service
+        .resources
+        .as_ref()
+        .and_then(|r| r.limits.as_ref())
+        .and_then(|l| l.pids);
+    let env_file =
+        (!service.secrets.is_empty()).then(|| state.service_env_file(name).display().to_string());
+    json!({
+        "name": name,
+        "image": image_of(service, options),
+        "entrypoint": service.entrypoint,
+        "command": service.command,
+        "user": service.user,
+        "environment": if environment.is_empty() { Value::Null } else { Value::Object(environment) },
+        "env_file": env_file,
+        "ports": ports,
+        "volumes": volumes,
+        "tmpfs": service.tmpfs,
+        "networks": service.networks,
+        "depends_on": depends_on,
+        "healthcheck": service.healthcheck.as_ref().map(|h| json!({
+            "test": h.test,
+            "interval": h.interval.to_string(),
+            "timeout": h.timeout.to_string(),
+            "retries": h.retries,
+            "start_period": h.start_period.to_string(),
+        })),
+        "restart": service.restart.as_str(),
+        "read_only": service.read_only,
+        "cap_drop": service.cap_drop,
+        "cap_add": service.cap_add,
+        "security_opt": service.security_opt,
+        "stop_grace_period": service.stop_grace_period.map(|d| d.to_string()),
+        "pids_limit": pids_limit,
+        "replicas": service.replicas,
+        "resources": resources,
+        "update_order": match service.update.order {
+            UpdateOrder::StartFirst => "start-first",
+            UpdateOrder::StopFirst => "stop-first",
+        },
+    })
+}
+
+pub fn compose(profile: &Profile, state: &ProjectState, options: &RenderOptions) -> Value {
+    let mut data = header(profile, options);
+    let services: Vec<Value> = profile
+        .services_in_start_order()
+        .into_iter()
+        .map(|name| service_context(profile, name, &profile.services[name], state, options))
+        .collect();
+    let networks: Vec<Value> = profile
+        .networks
+        .iter()
+        .map(|(name, network)| {
+            json!({ "name": name, "internal": network.internal, "subnet": network.subnet })
+        })
+        .collect();
+    let volumes: Vec<&String> = profile.volumes.keys().collect();
+    data.insert("services".into(), json!(services));
+    data.insert("networks".into(), json!(networks));
+    data.insert("volumes".into(), json!(volumes));
+    Value::Object(data)
+}
+
+pub fn nginx(profile: &Profile, _state: &ProjectState, options: &RenderOptions) -> Option<Value> {
+    let gateway = profile.gateway.as_ref()?;
+    let mut data = header(profile, options);
+    let upstream = options.upstream_servers.clone().unwrap_or_else(|| {
+        vec![format!(
+            "{}:{}",
+            gateway.upstream.service, gateway.upstream.port
+        )]
+    });
+    let https_suffix = match gateway.ports.https {
+        Some(binding) if binding.port != 443 => format!(":{}", binding.port),
+        _ => String::new(),
+    };
+    data.insert("upstream_servers".into(), json!(upstream));
+    data.insert("tls".into(), json!(gateway.tls.is_some()));
+    data.insert("https_port_suffix".into(), json!(https_suffix));
+    data.insert(
+        "client_max_body_size".into(),
+        json!(gateway.client_max_body_size.to_string()),
+    );
+    data.insert("gzip".into(), json!(gateway.gzip));
+    data.insert(
+        "rate_limits".into(),
+        json!({
+            "login": { "rate": gateway.rate_limits.login.rate.to_string(), "burst": gateway.rate_limits.login.burst },
+            "api": { "rate": gateway.rate_limits.api.rate.to_string(), "burst": gateway.rate_limits.api.burst },
+        }),
+    );
+    Some(Value::Object(data))
+}
+
+/// Port the backup scheduler serves `/metrics` and `/health` on.
+pub const BACKUP_METRICS_PORT: u16 = 9187;
+
+pub fn prometheus(
+    profile: &Profile,
+    _state: &ProjectState,
+    options: &RenderOptions,
+) -> Option<Value> {
+    let settings = profile.monitoring.as_ref()?.prometheus.as_ref()?;
+    let mut data = header(profile, options);
+    let (upstream_service, upstream_port) = profile
+        .gateway
+        .as_ref()
+        .map(|g| (g.upstream.service.clone(), g.upstream.port))
+        .unwrap_or_else(|| ("service".to_owned(), 8000));
+    let backup_target = profile
+        .backup
+        .as_ref()
+        .and_then(|b| b.service.as_ref())
+        .map(|service| format!("{service}:{BACKUP_METRICS_PORT}"));
+    data.insert(
+        "scrape_interval".into(),
+        json!(settings.scrape_interval.to_string()),
+    );
+    data.insert("upstream_service".into(), json!(upstream_service));
+    data.insert("upstream_port".into(), json!(upstream_port));
+    data.insert("backup_target".into(), json!(backup_target));
+    data.insert("extra_targets".into(), json!(settings.extra_targets));
+    Some(Value::Object(data))
+}
+
+pub fn grafana(profile: &Profile, _state: &ProjectState, options: &RenderOptions) -> Option<Value> {
+    let monitoring = profile.monitoring.as_ref()?;
+    monitoring.grafana.as_ref()?;
+    let prometheus = monitoring.prometheus.as_ref()?;
+    let mut data = header(profile, options);
+    data.insert("prometheus_service".into(), json!(prometheus.service));
+    Some(Value::Object(data))
+}
+
+/// The `${VAR:-default}` variables the profile files read, with their defaults.
+pub fn env_example(loaded: &LoadedProfile, state: &ProjectState, options: &RenderOptions) -> Value {
+    let mut data = header(&loaded.profile, options);
+    let mut variables: Vec<(String, String)> = Vec::new();
+    for document in &loaded.documents {
+        for (name, default) in scan_variables(&document.text) {
+            if !variables.iter().any(|(known, _)| *known == name) {
+                variables.push((name, default));
+            }
+        }
+    }
+    variables.sort();
+    data.insert(
+        "variables".into(),
+        json!(variables
+            .into_iter()
+            .map(|(name, default)| json!({ "name": name, "default": default }))
+            .collect::<Vec<_>>()),
+    );
+    data.insert(
+        "secrets_file".into(),
+        json!(state.secrets_file().display().to_string()),
+    );
+    Value::Object(data)
+}
+
+fn scan_variables(text: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        if at > 0 && rest.as_bytes()[at - 1] == b'$' {
+            rest = &rest[at + 2..];
+            continue;
+        }
+        let body = &rest[at + 2..];
+        let Some(end) = body.find('}') else { break };
+        let inner = &body[..end];
+        let name_end = inner
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(inner.len());
+        let name = &inner[..name_end];
+        let default = inner[name_end..]
+            .strip_prefix(":-")
+            .or_else(|| inner[name_end..].strip_prefix('-'))
+            .unwrap_or("");
+        if !name.is_empty() {
+            found.push((name.to_owned(), default.to_owned()));
+        }
+        rest = &body[end..];
+    }
+    found
+}
+
+/// Host paths of bind mounts, for callers that must make sure they exist.
+pub fn bind_sources(profile: &Profile) -> Vec<String> {
+    profile
+        .services
+        .values()
+        .flat_map(|service| service.volumes.iter())
+        .filter_map(|mount| match &mount.source {
+            MountSource::Bind(path) => Some(path.clone()),
+            MountSource::Volume(_) => None,
+        })
+        .collect()
+}
