@@ -63,6 +63,14 @@ pub enum Command {
     Config,
     /// List the profiles that can be used, one line each.
     Profiles,
+    /// Bring the profile's stack up (or converge it) on the Docker Engine.
+    Up(UpArgs),
+    /// Show what `up` would do, each action with its cause. Exit 0: nothing to do, 2: changes pending.
+    Plan(PlanArgs),
+    /// Stop and remove the project's containers and networks (and volumes with --volumes).
+    Down(DownArgs),
+    /// List the project's containers: service, replica, state, health, ports, uptime, image.
+    Ps,
     /// Run the TradeMaster trading service.
     Serve(ServeArgs),
     /// Probe an HTTP URL; exit 0 on a 2xx answer (used by container healthchecks).
@@ -75,6 +83,57 @@ pub struct RenderArgs {
     /// Output directory [default: <state-dir>/<project>/rendered].
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    text.parse::<crate::profile::units::Duration>()
+        .map(|duration| duration.as_std())
+}
+
+fn parse_scale(text: &str) -> Result<(String, u32), String> {
+    let (service, count) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: write SERVICE=N, e.g. service=3"))?;
+    let count = count
+        .parse::<u32>()
+        .map_err(|_| format!("`{text}`: the replica count must be a whole number"))?;
+    Ok((service.to_owned(), count))
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Run N replicas of SERVICE instead of the profile's count (repeatable).
+    #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
+    pub scale: Vec<(String, u32)>,
+    /// Wait until every container is healthy (or running, without a healthcheck).
+    #[arg(long)]
+    pub wait: bool,
+    /// How long to wait for a container to become ready.
+    #[arg(long, default_value = "3m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How long to wait for another up/down on the same project to finish.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_wait: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Plan with N replicas of SERVICE (repeatable).
+    #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
+    pub scale: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also delete the project's volumes (the database!).
+    #[arg(long)]
+    pub volumes: bool,
+    /// Do not ask; required with --volumes when not on a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How long to wait for another up/down on the same project to finish.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_wait: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -94,4 +153,14 @@ pub struct ProbeArgs {
     /// Give up after this many milliseconds.
     #[arg(long, default_value_t = 3000)]
     pub timeout_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

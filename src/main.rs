@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -36,16 +36,21 @@ fn init_logging(cli: &Cli) {
         .init();
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let done = |result: anyhow::Result<()>| result.map(|()| ExitCode::SUCCESS);
     match &cli.command {
-        Command::Serve(args) => commands::serve::run(args),
-        Command::Probe(args) => commands::probe::run(args),
+        Command::Serve(args) => done(commands::serve::run(args)),
+        Command::Probe(args) => done(commands::probe::run(args)),
         command => {
             let context = Context::new(cli.global.clone())?;
             match command {
-                Command::Render(args) => commands::render::run(&context, args),
-                Command::Config => commands::config::run(&context),
-                Command::Profiles => commands::profiles::run(&context),
+                Command::Render(args) => done(commands::render::run(&context, args)),
+                Command::Config => done(commands::config::run(&context)),
+                Command::Profiles => done(commands::profiles::run(&context)),
+                Command::Up(args) => done(commands::up::run(&context, args)),
+                Command::Plan(args) => commands::plan::run(&context, args),
+                Command::Down(args) => done(commands::down::run(&context, args)),
+                Command::Ps => done(commands::ps::run(&context)),
                 Command::Serve(_) | Command::Probe(_) => unreachable!("handled above"),
             }
         }

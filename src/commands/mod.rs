@@ -1,10 +1,15 @@
 //! One module per command; each turns parsed arguments into an operation and its output.
 
 pub mod config;
+pub mod down;
+pub mod plan;
 pub mod probe;
 pub mod profiles;
+pub mod ps;
 pub mod render;
 pub mod serve;
+pub mod stack;
+pub mod up;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,79 @@
+//! `tmctl up`: converge the stack to the profile.
+
+use std::time::Instant;
+
+use anyhow::bail;
+use serde_json::json;
+
+use super::stack::{prepare, runtime};
+use super::Context;
+use crate::cli::UpArgs;
+use crate::engine::apply::{apply, ApplyInput};
+use crate::engine::lock;
+
+pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
+    let state = context.project_state()?;
+    let _lock = lock::acquire(&state.dir, &state.project, "tmctl up", args.lock_wait)?;
+    runtime()?.block_on(up(context, args))
+}
+
+async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let stack = prepare(context, &args.scale).await?;
+    if !stack.missing_images.is_empty() {
+        bail!(
+            "image(s) not present on the Engine: {}; build the service image with `tmctl images build` and load or bootstrap the others (`tmctl images bootstrap` on hosts without a registry)",
+            stack.missing_images.join(", ")
+        );
+    }
+    let input = ApplyInput {
+        docker: &stack.docker,
+        project: &stack.project,
+        profile: &stack.loaded.profile,
+        desired: &stack.desired,
+        plan: &stack.plan,
+        timeout: args.timeout,
+        gateway: stack.gateway.clone(),
+        wait: args.wait,
+    };
+    let report = apply(&input).await?;
+    let elapsed = started.elapsed();
+    let nothing = report.done.is_empty() && !report.gateway_reloaded;
+    if context.global.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "project": stack.project,
+                "profile": stack.loaded.profile.name,
+                "changed": !nothing,
+                "actions": report.done,
+                "gateway_reloaded": report.gateway_reloaded,
+                "containers": stack.desired.len(),
+                "elapsed_ms": elapsed.as_millis() as u64,
+            }))?
+        );
+    } else if nothing {
+        println!(
+            "{}: nothing to do, {} container(s) up to date ({} ms)",
+            stack.project,
+            stack.desired.len(),
+            elapsed.as_millis()
+        );
+    } else {
+        for line in &report.done {
+            println!("  {line}");
+        }
+        if report.gateway_reloaded {
+            println!("  reloaded the gateway configuration");
+        }
+        println!(
+            "{}: {} in {:.1}s",
+            context.style.bold(&stack.project),
+            context
+                .style
+                .green(if args.wait { "up and healthy" } else { "up" }),
+            elapsed.as_secs_f64()
+        );
+    }
+    Ok(())
+}

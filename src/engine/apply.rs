@@ -1,0 +1,438 @@
+//! Executes a plan: removals first, then networks and volumes, then containers one
+//! dependency level at a time (services of a level in parallel), gated on the conditions
+//! their dependents declare.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest, VolumeCreateRequest};
+use bollard::query_parameters::RenameContainerOptionsBuilder;
+use bollard::Docker;
+use futures_util::future::try_join_all;
+
+use super::labels;
+use super::ops::{self, engine_error, OpError, Readiness};
+use super::plan::{Action, ActionKind, Cause, Plan};
+use super::spec::DesiredContainer;
+use crate::profile::{DependencyCondition, Profile, UpdateOrder};
+
+/// Files copied into the gateway container before it starts and whenever they change.
+#[derive(Debug, Clone)]
+pub struct GatewayFiles {
+    pub service: String,
+    pub nginx_conf: String,
+    /// PEM certificate and key, when TLS is on.
+    pub tls: Option<(String, String)>,
+}
+
+pub struct ApplyInput<'a> {
+    pub docker: &'a Docker,
+    pub project: &'a str,
+    pub profile: &'a Profile,
+    pub desired: &'a [DesiredContainer],
+    pub plan: &'a Plan,
+    pub timeout: Duration,
+    pub gateway: Option<GatewayFiles>,
+    /// Wait until every container is healthy (or running, without a healthcheck).
+    pub wait: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub done: Vec<String>,
+    pub gateway_reloaded: bool,
+}
+
+/// Dependency depth of every service: 0 for none, else one more than its deepest dependency.
+pub fn levels(profile: &Profile) -> BTreeMap<usize, Vec<String>> {
+    let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
+    for name in profile.services_in_start_order() {
+        let level = profile.services[name]
+            .depends_on
+            .keys()
+            .filter_map(|dependency| depth.get(dependency.as_str()))
+            .map(|level| level + 1)
+            .max()
+            .unwrap_or(0);
+        depth.insert(name, level);
+    }
+    let mut levels: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (name, level) in depth {
+        levels.entry(level).or_default().push(name.to_owned());
+    }
+    levels
+}
+
+/// What dependents need of `service` before they may start.
+fn readiness_needed(profile: &Profile, service: &str) -> Option<Readiness> {
+    let mut needed: Option<Readiness> = None;
+    for other in profile.services.values() {
+        if let Some(dependency) = other.depends_on.get(service) {
+            let readiness = match dependency.condition {
+                DependencyCondition::ServiceStarted => Readiness::Running,
+                DependencyCondition::ServiceHealthy => Readiness::Healthy,
+                DependencyCondition::ServiceCompletedSuccessfully => {
+                    Readiness::CompletedSuccessfully
+                }
+            };
+            needed = Some(match (needed, readiness) {
+                (Some(Readiness::CompletedSuccessfully), _)
+                | (_, Readiness::CompletedSuccessfully) => Readiness::CompletedSuccessfully,
+                (Some(Readiness::Healthy), _) | (_, Readiness::Healthy) => Readiness::Healthy,
+                _ => Readiness::Running,
+            });
+        }
+    }
+    needed
+}
+
+pub async fn apply(input: &ApplyInput<'_>) -> Result<ApplyReport, OpError> {
+    let docker = input.docker;
+    let mut report = ApplyReport::default();
+
+    // Orphans and leftovers go first (they may hold host ports); surplus replicas go last,
+    // after the gateway stopped sending them requests.
+    let (scale_downs, removals): (Vec<&Action>, Vec<&Action>) = input
+        .plan
+        .actions
+        .iter()
+        .filter(|action| action.kind == ActionKind::Remove)
+        .partition(|action| matches!(action.cause, Cause::ScaleDown { .. }));
+    remove_all(docker, &removals, &mut report).await?;
+
+    for action in &input.plan.actions {
+        match action.kind {
+            ActionKind::CreateNetwork => {
+                create_network(docker, input.project, input.profile, &action.target).await?;
+                report
+                    .done
+                    .push(format!("created network {}", action.target));
+            }
+            ActionKind::CreateVolume => {
+                create_volume(docker, input.project, &action.target).await?;
+                report
+                    .done
+                    .push(format!("created volume {}", action.target));
+            }
+            _ => {}
+        }
+    }
+
+    let mut touched_services: BTreeSet<String> = BTreeSet::new();
+    for services in levels(input.profile).values() {
+        let results = try_join_all(
+            services
+                .iter()
+                .map(|service| converge_service(input, service)),
+        )
+        .await?;
+        for (service, done) in services.iter().zip(results) {
+            if !done.is_empty() {
+                touched_services.insert(service.clone());
+            }
+            report.done.extend(done);
+        }
+        try_join_all(services.iter().filter_map(|service| {
+            let readiness = readiness_needed(input.profile, service)?;
+            Some(wait_service(input, service, readiness))
+        }))
+        .await?;
+    }
+
+    if let Some(gateway) = &input.gateway {
+        let upstream_changed = input
+            .profile
+            .gateway
+            .as_ref()
+            .is_some_and(|g| touched_services.contains(&g.upstream.service))
+            || scale_downs.iter().chain(&removals).any(|a| {
+                a.service.as_deref()
+                    == input
+                        .profile
+                        .gateway
+                        .as_ref()
+                        .map(|g| g.upstream.service.as_str())
+            });
+        if !touched_services.contains(&gateway.service) {
+            report.gateway_reloaded =
+                sync_gateway(docker, input, gateway, upstream_changed).await?;
+        }
+    }
+    remove_all(docker, &scale_downs, &mut report).await?;
+
+    if input.wait {
+        try_join_all(input.desired.iter().map(|want| async move {
+            let readiness = if want.body.healthcheck.is_some() {
+                Readiness::Healthy
+            } else {
+                Readiness::Running
+            };
+            ops::wait_ready(docker, &want.name, readiness, input.timeout).await
+        }))
+        .await?;
+    }
+    Ok(report)
+}
+
+async fn remove_all(
+    docker: &Docker,
+    actions: &[&Action],
+    report: &mut ApplyReport,
+) -> Result<(), OpError> {
+    try_join_all(actions.iter().map(|action| async move {
+        tracing::info!(container = %action.target, cause = %action.cause, "removing");
+        ops::stop_and_remove(docker, &action.target, None).await
+    }))
+    .await?;
+    report.done.extend(
+        actions
+            .iter()
+            .map(|a| format!("removed {} ({})", a.target, a.cause)),
+    );
+    Ok(())
+}
+
+async fn create_network(
+    docker: &Docker,
+    project: &str,
+    profile: &Profile,
+    full_name: &str,
+) -> Result<(), OpError> {
+    let short = full_name
+        .strip_prefix(&format!("{project}_"))
+        .unwrap_or(full_name)
+        .to_owned();
+    let settings = profile.networks.get(&short).cloned().unwrap_or_default();
+    let request = NetworkCreateRequest {
+        name: full_name.to_owned(),
+        driver: Some("bridge".to_owned()),
+        internal: Some(settings.internal),
+        ipam: settings.subnet.map(|subnet| Ipam {
+            config: Some(vec![IpamConfig {
+                subnet: Some(subnet),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        labels: Some(std::collections::HashMap::from([
+            (labels::PROJECT.to_owned(), project.to_owned()),
+            (labels::NETWORK.to_owned(), short),
+            (
+                labels::TMCTL_VERSION.to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
+        ])),
+        ..Default::default()
+    };
+    docker
+        .create_network(request)
+        .await
+        .map(|_| ())
+        .map_err(engine_error("cannot create network", full_name))
+}
+
+async fn create_volume(docker: &Docker, project: &str, full_name: &str) -> Result<(), OpError> {
+    let short = full_name
+        .strip_prefix(&format!("{project}_"))
+        .unwrap_or(full_name)
+        .to_owned();
+    let request = VolumeCreateRequest {
+        name: Some(full_name.to_owned()),
+        labels: Some(std::collections::HashMap::from([
+            (labels::PROJECT.to_owned(), project.to_owned()),
+            (labels::VOLUME.to_owned(), short),
+        ])),
+        ..Default::default()
+    };
+    docker
+        .create_volume(request)
+        .await
+        .map(|_| ())
+        .map_err(engine_error("cannot create volume", full_name))
+}
+
+async fn prepare_gateway(
+    docker: &Docker,
+    input: &ApplyInput<'_>,
+    service: &str,
+    name: &str,
+) -> Result<(), OpError> {
+    let Some(gateway) = input.gateway.as_ref().filter(|g| g.service == service) else {
+        return Ok(());
+    };
+    ops::upload_file(
+        docker,
+        name,
+        "/etc/nginx",
+        "nginx.conf",
+        gateway.nginx_conf.as_bytes(),
+        0o644,
+    )
+    .await?;
+    if let Some((cert, key)) = &gateway.tls {
+        ops::upload_file(
+            docker,
+            name,
+            "/etc/nginx/tls",
+            "tls.crt",
+            cert.as_bytes(),
+            0o644,
+        )
+        .await?;
+        ops::upload_file(
+            docker,
+            name,
+            "/etc/nginx/tls",
+            "tls.key",
+            key.as_bytes(),
+            0o600,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Brings one service's replicas to the desired state, one replica at a time.
+async fn converge_service(input: &ApplyInput<'_>, service: &str) -> Result<Vec<String>, OpError> {
+    let docker = input.docker;
+    let mut done = Vec::new();
+    let grace = input
+        .profile
+        .services
+        .get(service)
+        .and_then(|s| s.stop_grace_period)
+        .map(|d| d.as_std());
+    let order = input
+        .profile
+        .services
+        .get(service)
+        .map(|s| s.update.order)
+        .unwrap_or_default();
+    for action in input.plan.for_service(service) {
+        let Some(want) = input.desired.iter().find(|want| want.name == action.target) else {
+            continue;
+        };
+        match action.kind {
+            ActionKind::Create => {
+                tracing::info!(container = %want.name, "creating");
+                ops::create(docker, want, &want.name).await?;
+                prepare_gateway(docker, input, service, &want.name).await?;
+                ops::start(docker, &want.name).await?;
+            }
+            ActionKind::Start => {
+                tracing::info!(container = %want.name, "starting");
+                ops::start(docker, &want.name).await?;
+            }
+            ActionKind::Recreate if order == UpdateOrder::StartFirst => {
+                tracing::info!(container = %want.name, cause = %action.cause, "replacing (start-first)");
+                let next = format!("{}-next", want.name);
+                ops::create(docker, want, &next).await?;
+                prepare_gateway(docker, input, service, &next).await?;
+                ops::start(docker, &next).await?;
+                let readiness = if want.body.healthcheck.is_some() {
+                    Readiness::Healthy
+                } else {
+                    Readiness::Running
+                };
+                if let Err(error) = ops::wait_ready(docker, &next, readiness, input.timeout).await {
+                    let _ = ops::stop_and_remove(docker, &next, None).await;
+                    return Err(error);
+                }
+                ops::stop_and_remove(docker, &want.name, grace).await?;
+                docker
+                    .rename_container(
+                        &next,
+                        RenameContainerOptionsBuilder::default()
+                            .name(&want.name)
+                            .build(),
+                    )
+                    .await
+                    .map_err(engine_error("cannot rename", &next))?;
+            }
+            ActionKind::Recreate => {
+                tracing::info!(container = %want.name, cause = %action.cause, "recreating");
+                ops::stop_and_remove(docker, &want.name, grace).await?;
+                ops::create(docker, want, &want.name).await?;
+                prepare_gateway(docker, input, service, &want.name).await?;
+                ops::start(docker, &want.name).await?;
+            }
+            _ => continue,
+        }
+        done.push(format!(
+            "{} {} ({})",
+            match action.kind {
+                ActionKind::Create => "created",
+                ActionKind::Start => "started",
+                _ => "recreated",
+            },
+            want.name,
+            action.cause
+        ));
+    }
+    Ok(done)
+}
+
+async fn wait_service(
+    input: &ApplyInput<'_>,
+    service: &str,
+    readiness: Readiness,
+) -> Result<(), OpError> {
+    try_join_all(
+        input
+            .desired
+            .iter()
+            .filter(|want| want.service == service)
+            .map(|want| ops::wait_ready(input.docker, &want.name, readiness, input.timeout)),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Copies nginx.conf into the running gateway when it differs, and reloads nginx in place
+/// (also when upstream containers were replaced, so nginx resolves their new addresses).
+async fn sync_gateway(
+    docker: &Docker,
+    input: &ApplyInput<'_>,
+    gateway: &GatewayFiles,
+    upstream_changed: bool,
+) -> Result<bool, OpError> {
+    let mut reloaded = false;
+    for want in input
+        .desired
+        .iter()
+        .filter(|want| want.service == gateway.service)
+    {
+        let current =
+            ops::exec_capture(docker, &want.name, &["cat", "/etc/nginx/nginx.conf"]).await?;
+        let differs = current.stdout != gateway.nginx_conf;
+        if !differs && !upstream_changed {
+            continue;
+        }
+        if differs {
+            ops::upload_file(
+                docker,
+                &want.name,
+                "/etc/nginx",
+                "nginx.conf",
+                gateway.nginx_conf.as_bytes(),
+                0o644,
+            )
+            .await?;
+        }
+        let result = ops::exec_capture(docker, &want.name, &["nginx", "-s", "reload"]).await?;
+        if result.exit_code != 0 {
+            let test = ops::exec_capture(docker, &want.name, &["nginx", "-t"]).await?;
+            return Err(OpError::Other {
+                container: want.name.clone(),
+                message: format!(
+                    "nginx reload failed: {}{}",
+                    result.stderr.trim(),
+                    test.stderr.trim()
+                ),
+            });
+        }
+        tracing::info!(container = %want.name, "gateway configuration reloaded");
+        reloaded = true;
+    }
+    Ok(reloaded)
+}

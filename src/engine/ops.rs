@@ -1,0 +1,376 @@
+//! Single container operations over the Engine API: create, start, stop, remove, wait for
+//! health, run a command, copy a file in, read recent logs.
+
+use std::time::{Duration, Instant};
+
+use bollard::container::LogOutput;
+use bollard::exec::StartExecResults;
+use bollard::models::{ExecConfig, HealthStatusEnum, NetworkConnectRequest};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+
+use super::spec::DesiredContainer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    #[error("{action} {target}: {source}")]
+    Engine {
+        action: &'static str,
+        target: String,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    #[error("{container} did not become healthy within {waited:?} (health: {status})\n{details}")]
+    NotHealthy {
+        container: String,
+        status: String,
+        waited: Duration,
+        details: String,
+    },
+    #[error("{container} exited with code {code} before it was ready\n{details}")]
+    Exited {
+        container: String,
+        code: i64,
+        details: String,
+    },
+    #[error("{container}: {message}")]
+    Other { container: String, message: String },
+}
+
+pub fn engine_error<'a>(
+    action: &'static str,
+    target: &'a str,
+) -> impl FnOnce(bollard::errors::Error) -> OpError + 'a {
+    move |source| OpError::Engine {
+        action,
+        target: target.to_owned(),
+        source,
+    }
+}
+
+/// Creates the container under `name` (its canonical name, or a temporary one) and connects
+/// its extra networks. Does not start it.
+pub async fn create(
+    docker: &Docker,
+    want: &DesiredContainer,
+    name: &str,
+) -> Result<String, OpError> {
+    let options = CreateContainerOptionsBuilder::default().name(name).build();
+    let created = docker
+        .create_container(Some(options), want.body.clone())
+        .await
+        .map_err(engine_error("cannot create", name))?;
+    for (network, endpoint) in &want.extra_networks {
+        docker
+            .connect_network(
+                network,
+                NetworkConnectRequest {
+                    container: created.id.clone(),
+                    endpoint_config: Some(endpoint.clone()),
+                },
+            )
+            .await
+            .map_err(engine_error("cannot connect network for", name))?;
+    }
+    Ok(created.id)
+}
+
+pub async fn start(docker: &Docker, name: &str) -> Result<(), OpError> {
+    docker
+        .start_container(name, None)
+        .await
+        .map_err(|source| match &source {
+            bollard::errors::Error::DockerResponseServerError { message, .. }
+                if message.contains("port is already allocated") || message.contains("address already in use") =>
+            {
+                OpError::Other {
+                    container: name.to_owned(),
+                    message: format!(
+                        "a host port it publishes is taken ({message}); stop what uses it or change the port in the profile"
+                    ),
+                }
+            }
+            _ => OpError::Engine {
+                action: "cannot start",
+                target: name.to_owned(),
+                source,
+            },
+        })
+}
+
+/// Stops with the container's grace period, then removes it (with anonymous volumes).
+pub async fn stop_and_remove(
+    docker: &Docker,
+    name: &str,
+    grace: Option<Duration>,
+) -> Result<(), OpError> {
+    let seconds = grace.map(|g| g.as_secs() as i32).unwrap_or(10);
+    let stop = StopContainerOptionsBuilder::default().t(seconds).build();
+    if let Err(error) = docker.stop_container(name, Some(stop)).await {
+        if !is_not_found(&error) && !is_not_modified(&error) {
+            tracing::warn!(container = name, "stop failed ({error}); removing by force");
+        }
+    }
+    let remove = RemoveContainerOptionsBuilder::default()
+        .force(true)
+        .v(true)
+        .build();
+    match docker.remove_container(name, Some(remove)).await {
+        Ok(()) => Ok(()),
+        Err(error) if is_not_found(&error) => Ok(()),
+        Err(error) if is_conflict(&error) => Ok(()), // removal already in progress
+        Err(source) => Err(OpError::Engine {
+            action: "cannot remove",
+            target: name.to_owned(),
+            source,
+        }),
+    }
+}
+
+pub fn is_not_found(error: &bollard::errors::Error) -> bool {
+    matches!(
+        error,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
+}
+
+fn is_not_modified(error: &bollard::errors::Error) -> bool {
+    matches!(
+        error,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 304,
+            ..
+        }
+    )
+}
+
+fn is_conflict(error: &bollard::errors::Error) -> bool {
+    matches!(
+        error,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 409,
+            ..
+        }
+    )
+}
+
+/// The last `lines` log lines of a container, for error reports.
+pub async fn tail_logs(docker: &Docker, name: &str, lines: usize) -> String {
+    let options = LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .tail(&lines.to_string())
+        .build();
+    let mut stream = docker.logs(name, Some(options));
+    let mut text = String::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+    }
+    text
+}
+
+async fn failure_details(docker: &Docker, name: &str) -> String {
+    let mut details = String::new();
+    if let Ok(inspect) = docker.inspect_container(name, None).await {
+        let log = inspect
+            .state
+            .and_then(|state| state.health)
+            .and_then(|health| health.log)
+            .unwrap_or_default();
+        if !log.is_empty() {
+            details.push_str("last health checks:\n");
+            for result in log.iter().rev().take(3).rev() {
+                details.push_str(&format!(
+                    "  exit {}: {}\n",
+                    result.exit_code.unwrap_or(-1),
+                    result.output.as_deref().unwrap_or("").trim()
+                ));
+            }
+        }
+    }
+    details.push_str("last 50 log lines:\n");
+    for line in tail_logs(docker, name, 50).await.lines() {
+        details.push_str("  ");
+        details.push_str(line);
+        details.push('\n');
+    }
+    details
+}
+
+/// What a container is waiting to become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    Running,
+    Healthy,
+    CompletedSuccessfully,
+}
+
+/// Polls (every 200 ms) until the container is ready, failing early when it exits or its
+/// health turns unhealthy.
+pub async fn wait_ready(
+    docker: &Docker,
+    name: &str,
+    readiness: Readiness,
+    timeout: Duration,
+) -> Result<(), OpError> {
+    let started = Instant::now();
+    loop {
+        let inspect = docker
+            .inspect_container(name, None)
+            .await
+            .map_err(engine_error("cannot inspect", name))?;
+        let state = inspect.state.unwrap_or_default();
+        let running = state.running.unwrap_or(false);
+        let exit_code = state.exit_code.unwrap_or(0);
+        let health = state.health.and_then(|h| h.status);
+        let finished = !running
+            && state
+                .finished_at
+                .as_deref()
+                .is_some_and(|t| !t.starts_with("0001"));
+        match readiness {
+            Readiness::CompletedSuccessfully if finished => {
+                if exit_code == 0 {
+                    return Ok(());
+                }
+                return Err(OpError::Exited {
+                    container: name.to_owned(),
+                    code: exit_code,
+                    details: failure_details(docker, name).await,
+                });
+            }
+            Readiness::CompletedSuccessfully => {}
+            _ if finished && !state.restarting.unwrap_or(false) => {
+                return Err(OpError::Exited {
+                    container: name.to_owned(),
+                    code: exit_code,
+                    details: failure_details(docker, name).await,
+                })
+            }
+            Readiness::Running if running => return Ok(()),
+            Readiness::Healthy => match health {
+                Some(HealthStatusEnum::HEALTHY) => return Ok(()),
+                None | Some(HealthStatusEnum::NONE) | Some(HealthStatusEnum::EMPTY) if running => {
+                    return Ok(())
+                }
+                Some(HealthStatusEnum::UNHEALTHY) => {
+                    return Err(OpError::NotHealthy {
+                        container: name.to_owned(),
+                        status: "unhealthy".to_owned(),
+                        waited: started.elapsed(),
+                        details: failure_details(docker, name).await,
+                    })
+                }
+                _ => {}
+            },
+            Readiness::Running => {}
+        }
+        if started.elapsed() >= timeout {
+            return Err(OpError::NotHealthy {
+                container: name.to_owned(),
+                status: health
+                    .map(|h| h.to_string())
+                    .unwrap_or_else(|| "not running".to_owned()),
+                waited: started.elapsed(),
+                details: failure_details(docker, name).await,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Output and exit code of a command run inside a container.
+#[derive(Debug)]
+pub struct ExecOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i64,
+}
+
+pub async fn exec_capture(
+    docker: &Docker,
+    name: &str,
+    command: &[&str],
+) -> Result<ExecOutput, OpError> {
+    let exec = docker
+        .create_exec(
+            name,
+            ExecConfig {
+                cmd: Some(command.iter().map(|part| (*part).to_owned()).collect()),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(engine_error("cannot exec in", name))?;
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let StartExecResults::Attached { mut output, .. } =
+        docker
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(engine_error("cannot exec in", name))?
+    {
+        while let Some(chunk) = output.next().await {
+            match chunk.map_err(engine_error("exec output from", name))? {
+                LogOutput::StdErr { message } => {
+                    stderr.push_str(&String::from_utf8_lossy(&message))
+                }
+                other => stdout.push_str(&String::from_utf8_lossy(&other.into_bytes())),
+            }
+        }
+    }
+    let inspect = docker
+        .inspect_exec(&exec.id)
+        .await
+        .map_err(engine_error("cannot inspect exec in", name))?;
+    Ok(ExecOutput {
+        stdout,
+        stderr,
+        exit_code: inspect.exit_code.unwrap_or(-1),
+    })
+}
+
+/// Copies one file into a container (which may be created but not started).
+pub async fn upload_file(
+    docker: &Docker,
+    name: &str,
+    directory: &str,
+    file_name: &str,
+    contents: &[u8],
+    mode: u32,
+) -> Result<(), OpError> {
+    let mut archive = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(contents.len() as u64);
+    header.set_mode(mode);
+    header.set_mtime(0);
+    header.set_cksum();
+    let mut build = |archive: &mut tar::Builder<Vec<u8>>| -> std::io::Result<()> {
+        archive.append_data(&mut header, file_name, contents)?;
+        archive.finish()
+    };
+    build(&mut archive).map_err(|error| OpError::Other {
+        container: name.to_owned(),
+        message: format!("cannot pack {file_name}: {error}"),
+    })?;
+    let bytes = archive.into_inner().map_err(|error| OpError::Other {
+        container: name.to_owned(),
+        message: format!("cannot pack {file_name}: {error}"),
+    })?;
+    let options = UploadToContainerOptionsBuilder::default()
+        .path(directory)
+        .build();
+    docker
+        .upload_to_container(name, Some(options), bollard::body_full(bytes.into()))
+        .await
+        .map_err(engine_error("cannot copy a file into", name))
+}
