@@ -20,6 +20,7 @@ pub(super) fn fill_missing(
     let (dates, tics) = close.dim();
     for tic in 0..tics {
         let closes = close.column(tic);
+        let adjusted = adjcp.column(tic);
         for t in 0..dates {
             let c = closes[t];
             let computed = |f: usize| -> f64 {
@@ -33,8 +34,8 @@ pub(super) fn fill_missing(
                     _ => {
                         let k = ZD_WINDOWS[f - 5];
                         let from = (t + 1).saturating_sub(k);
-                        let window = closes.slice(ndarray::s![from..=t]);
-                        window.sum() / window.len() as f64 / c - 1.0
+                        let window = adjusted.slice(ndarray::s![from..=t]);
+                        window.sum() / window.len() as f64 / adjusted[t] - 1.0
                     }
                 }
             };
@@ -67,9 +68,10 @@ mod tests {
         assert!((f[[2, 0, 3]] + 0.5).abs() < 1e-12);
         assert_eq!(f[[0, 0, 4]], 0.0);
         assert!((f[[1, 0, 4]] - 0.1).abs() < 1e-12);
-        // zd_5 at t=4: mean(10,11,12,9,8)=10 over close 8.
+        // zd_k works on the adjusted close (here half the close, so ratios are unchanged).
+        // zd_5 at t=4: mean(10,11,12,9,8)=10 over 8.
         assert!((f[[4, 0, 5]] - (10.0 / 8.0 - 1.0)).abs() < 1e-12);
-        // zd_5 at t=5 slides: mean(11,12,9,8,10)=10 over close 10.
+        // zd_5 at t=5 slides: mean(11,12,9,8,10)=10 over 10.
         assert!(f[[5, 0, 5]].abs() < 1e-12);
         // zd_10 at t=1 averages the two dates available.
         assert!((f[[1, 0, 6]] - (10.5 / 11.0 - 1.0)).abs() < 1e-12);
