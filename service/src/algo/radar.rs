@@ -12,7 +12,9 @@
 //!   sits at 3σ, scoring `200·Φ(3) - 100 ≈ 99.73`: `σ = |z - f| / (3 - 0.675)` and
 //!   `score = 200·Φ(3 - (x - z)/σ) - 100`, so blind-bid again scores ≈ 50.
 //!
-//! (`Φ(0.675) = 0.7502`, so blind-bid scores 50.03, as in the original.) Profitability is the
+//! (`Φ(0.675) = 0.7502`, so blind-bid scores 50.03, as in the original.) Where blind-bid did
+//! worse than do-nothing on a profit metric it scores -50 instead, since `σ` takes the
+//! absolute difference. Profitability is the
 //! mean of the total-return, Sharpe, Calmar and Sortino scores; risk control the mean of the
 //! volatility and max-drawdown scores. Scores lie in (-100, 100).
 //!

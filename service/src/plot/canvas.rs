@@ -109,3 +109,34 @@ pub(super) fn x_label(dates: Option<&[String]>, i: f64) -> String {
         None => format!("{index}"),
     }
 }
+
+/// Axis tick text with as many decimals as the span of the axis calls for.
+pub(super) fn tick_label(value: f64, span: f64) -> String {
+    let decimals = if span >= 100.0 {
+        0
+    } else if span >= 1.0 {
+        2
+    } else {
+        4
+    };
+    format!("{value:.decimals$}")
+}
+
+/// Colour of label `k` of `n` on a red (first, bearish) to green (last, bullish) scale
+/// through amber, matching the labeler's ordering of regimes by trend.
+pub(super) fn diverging(k: usize, n: usize) -> RGBColor {
+    const RED: (f64, f64, f64) = (214.0, 39.0, 40.0);
+    const AMBER: (f64, f64, f64) = (230.0, 160.0, 20.0);
+    const GREEN: (f64, f64, f64) = (44.0, 160.0, 44.0);
+    if n <= 1 {
+        return PALETTE[0];
+    }
+    let x = k as f64 / (n - 1) as f64;
+    let (a, b, t) = if x <= 0.5 {
+        (RED, AMBER, x * 2.0)
+    } else {
+        (AMBER, GREEN, x * 2.0 - 1.0)
+    };
+    let mix = |p: f64, q: f64| (p + (q - p) * t).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}

@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::canvas::{
-    check_values, draw_error, padded_range, render_png, x_label, FONT, PALETTE, SIZE,
+    check_values, draw_error, padded_range, render_png, tick_label, x_label, FONT, PALETTE, SIZE,
 };
 use super::{PlotError, Result};
 use crate::algo::Backtest;
@@ -58,7 +58,7 @@ pub fn equity_curve(
             .x_labels(6)
             .y_labels(8)
             .x_label_formatter(&|x| x_label(dates, *x))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&|y| tick_label(*y, hi - lo))
             .y_desc("account value")
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 16))

@@ -3,11 +3,12 @@
 use plotters::prelude::*;
 
 use super::canvas::{
-    check_values, draw_error, padded_range, render_png, x_label, FONT, PALETTE, SIZE,
+    check_values, diverging, draw_error, padded_range, render_png, tick_label, x_label, FONT, SIZE,
 };
 use super::{PlotError, Result};
 
 /// `labels[i]` indexes `label_names` and colours the step from `values[i]` to `values[i+1]`.
+/// Labels run from red (0, the most bearish as the labeler numbers them) to green (the last).
 pub fn regime_chart(
     title: &str,
     dates: Option<&[String]>,
@@ -54,12 +55,12 @@ pub fn regime_chart(
             .x_labels(6)
             .y_labels(8)
             .x_label_formatter(&|x| x_label(dates, *x))
-            .y_label_formatter(&|y| format!("{y:.2}"))
+            .y_label_formatter(&|y| tick_label(*y, hi - lo))
             .label_style((FONT, 15))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(draw_error)?;
-        let color_of = |label: usize| PALETTE[label % PALETTE.len()];
+        let color_of = |label: usize| diverging(label, label_names.len());
         // One path per run of equal labels, so each stretch draws as a continuous line.
         let mut start = 0;
         for i in 1..=n {
