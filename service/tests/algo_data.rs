@@ -119,6 +119,12 @@ fn bad_values_name_line_column_and_value() {
     assert!(e.contains("`inf` is not a valid price"), "{e}");
     let e = err(&format!("{header}2020-01-01,A,1,1,1,-3\n"));
     assert!(e.contains("`-3` is not a valid price"), "{e}");
+    let e = err(&format!("{header}2020-13-01,A,1,1,1,1\n"));
+    assert!(e.contains("`2020-13-01` is not a date"), "{e}");
+    let e = err(&format!("{header}2020-01-01,,1,1,1,1\n"));
+    assert!(e.contains("line 2, column `tic`: empty"), "{e}");
+    let e = err(&format!("{header}2020-01-01,A,1,1,1\n"));
+    assert!(e.contains("line 2") && e.contains("5 fields"), "{e}");
     let e = err(&format!("{header}01/02/2020,A,1,1,1,1\n"));
     assert!(
         e.contains("line 2, column `date`: `01/02/2020` is not a date"),

@@ -59,6 +59,7 @@ fn check_agent(task: Task, agent: &str, train: &MarketData, test: &MarketData) {
     assert_eq!(epochs > 0, learns, "{agent}: progress calls");
 
     // Stored and reloaded, the model gives the same backtest.
+    assert_eq!(bt.agent, agent, "the stored agent name is the bare one");
     let reloaded = TrainedModel::from_bytes(&model.to_bytes().unwrap()).unwrap();
     assert_eq!(reloaded, model);
     assert_eq!(algo::evaluate(&reloaded, test).unwrap(), bt, "{agent}");

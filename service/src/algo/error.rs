@@ -42,6 +42,8 @@ pub enum AlgoError {
         line: u64,
         value: String,
     },
+    #[error("{source_name} line {line}, column `tic`: empty; every row needs a tic")]
+    EmptyTic { source_name: String, line: u64 },
     #[error("{source_name}: no data rows")]
     Empty { source_name: String },
     #[error(

@@ -82,7 +82,10 @@ pub fn train(
     };
     Ok(TrainedModel {
         format: MODEL_FORMAT,
-        spec: spec.clone(),
+        spec: TrainSpec {
+            agent: agent.to_string(),
+            ..spec.clone()
+        },
         policy,
         tics: data.tics.clone(),
         first_date: data.dates.first().cloned().unwrap_or_default(),

@@ -2,6 +2,8 @@
 
 use std::sync::OnceLock;
 
+use image::ImageEncoder;
+
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 
@@ -65,8 +67,6 @@ where
         .map_err(|e| PlotError::Encode(e.to_string()))?;
     Ok(png)
 }
-
-use image::ImageEncoder;
 
 /// Every value finite, at least `min` of them.
 pub(super) fn check_values(name: &str, values: &[f64], min: usize) -> Result<()> {

@@ -54,10 +54,7 @@ impl MarketData {
         source_name: &str,
         options: LoadOptions,
     ) -> Result<MarketData> {
-        let csv_error = |e: csv::Error| AlgoError::Csv {
-            source_name: source_name.to_string(),
-            message: e.to_string(),
-        };
+        let csv_error = |e: csv::Error| describe_csv_error(source_name, e);
         let mut csv = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_reader(reader);
@@ -71,6 +68,12 @@ impl MarketData {
             let record = record.map_err(csv_error)?;
             let line = record.position().map_or(0, |p| p.line());
             let tic = record.get(columns.tic).unwrap_or("").to_string();
+            if tic.is_empty() {
+                return Err(AlgoError::EmptyTic {
+                    source_name: source_name.to_string(),
+                    line,
+                });
+            }
             let row = columns.parse_row(&record, line, source_name)?;
             let index = *tic_index.entry(tic.clone()).or_insert_with(|| {
                 tics.push(tic.clone());
@@ -189,10 +192,32 @@ impl Columns {
     }
 }
 
-/// `YYYY-MM-DD`, optionally followed by a time.
+/// A CSV syntax error with the line it happened on.
+fn describe_csv_error(source_name: &str, e: csv::Error) -> AlgoError {
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos: Some(pos),
+            expected_len,
+            len,
+        } => format!(
+            "line {}: {len} fields, the header has {expected_len}",
+            pos.line()
+        ),
+        _ => match e.position() {
+            Some(pos) => format!("line {}: {e}", pos.line()),
+            None => e.to_string(),
+        },
+    };
+    AlgoError::Csv {
+        source_name: source_name.to_string(),
+        message,
+    }
+}
+
+/// `YYYY-MM-DD` with month 01-12 and day 01-31, optionally followed by a time.
 fn looks_like_date(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() >= 10
+    let shape = b.len() >= 10
         && b[..10].iter().enumerate().all(|(i, c)| {
             if i == 4 || i == 7 {
                 *c == b'-'
@@ -200,7 +225,9 @@ fn looks_like_date(text: &str) -> bool {
                 c.is_ascii_digit()
             }
         })
-        && (b.len() == 10 || b[10] == b' ' || b[10] == b'T')
+        && (b.len() == 10 || b[10] == b' ' || b[10] == b'T');
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    shape && (1..=12).contains(&number(5..7)) && (1..=31).contains(&number(8..10))
 }
 
 fn assemble(tics: Vec<String>, rows: Vec<Vec<Row>>, options: LoadOptions) -> Result<MarketData> {
