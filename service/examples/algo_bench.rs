@@ -20,16 +20,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         hyperparameters: serde_json::json!({ "epochs": epochs }),
         ..TrainSpec::new(task, agent)
     };
-    train_rate("eiie train (dj30, 29 tics)", &spec("portfolio_management", "eiie", 20), &dj30_train)?;
-    let eiie = algo::train(&spec("portfolio_management", "eiie", 1), &dj30_train, &mut |_| true)?;
+    train_rate(
+        "eiie train (dj30, 29 tics)",
+        &spec("portfolio_management", "eiie", 20),
+        &dj30_train,
+    )?;
+    let eiie = algo::train(
+        &spec("portfolio_management", "eiie", 1),
+        &dj30_train,
+        &mut |_| true,
+    )?;
     eval_rate("eiie evaluate (dj30 test)", &eiie, &dj30_test)?;
-    let ucrp = algo::train(&TrainSpec::new("portfolio_management", "ucrp"), &dj30_test, &mut |_| true)?;
+    let ucrp = algo::train(
+        &TrainSpec::new("portfolio_management", "ucrp"),
+        &dj30_test,
+        &mut |_| true,
+    )?;
     eval_rate("portfolio env, ucrp (dj30 test)", &ucrp, &dj30_test)?;
 
-    train_rate("dqn train (BTC 80%)", &spec("algorithmic_trading", "dqn", 5), &btc.train)?;
-    let dqn = algo::train(&spec("algorithmic_trading", "dqn", 1), &btc.train, &mut |_| true)?;
+    train_rate(
+        "dqn train (BTC 80%)",
+        &spec("algorithmic_trading", "dqn", 5),
+        &btc.train,
+    )?;
+    let dqn = algo::train(
+        &spec("algorithmic_trading", "dqn", 1),
+        &btc.train,
+        &mut |_| true,
+    )?;
     eval_rate("dqn evaluate (BTC 80%)", &dqn, &btc.train)?;
-    let blind = algo::train(&TrainSpec::new("algorithmic_trading", "blind_bid"), &btc.train, &mut |_| true)?;
+    let blind = algo::train(
+        &TrainSpec::new("algorithmic_trading", "blind_bid"),
+        &btc.train,
+        &mut |_| true,
+    )?;
     eval_rate("trading env, blind_bid (BTC 80%)", &blind, &btc.train)?;
     Ok(())
 }
@@ -44,7 +68,10 @@ fn train_rate(label: &str, spec: &TrainSpec, data: &MarketData) -> Result<(), al
     })?;
     let seconds = started.elapsed().as_secs_f64();
     let steps = epochs * steps_per_epoch;
-    println!("{label}: {steps} steps in {seconds:.3} s = {:.0} steps/s", steps as f64 / seconds);
+    println!(
+        "{label}: {steps} steps in {seconds:.3} s = {:.0} steps/s",
+        steps as f64 / seconds
+    );
     Ok(())
 }
 
@@ -57,6 +84,9 @@ fn eval_rate(label: &str, model: &TrainedModel, data: &MarketData) -> Result<(),
         steps += model.policy.run(data)?.account.len() - 1;
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!("{label}: {steps} steps in {seconds:.3} s = {:.0} steps/s", steps as f64 / seconds);
+    println!(
+        "{label}: {steps} steps in {seconds:.3} s = {:.0} steps/s",
+        steps as f64 / seconds
+    );
     Ok(())
 }

@@ -63,7 +63,7 @@ pub fn train(
         }
         (Task::PortfolioManagement, baseline) => {
             let config: PortfolioConfig = agents::parse_params(hyper)?;
-            PortfolioEnv::new(data, config)?;
+            PortfolioEnv::new(data, config)?; // checks the settings against the data
             Policy::PortfolioManagement {
                 config,
                 agent: PortfolioAgent::DoNothing,
@@ -72,7 +72,7 @@ pub fn train(
         }
         (Task::AlgorithmicTrading, baseline) => {
             let config: TradingConfig = agents::parse_params(hyper)?;
-            TradingEnv::new(data, config)?;
+            TradingEnv::new(data, config)?; // checks the settings against the data
             Policy::AlgorithmicTrading {
                 config,
                 agent: TradingAgent::DoNothing,
