@@ -233,3 +233,43 @@ fn a_missing_file_names_the_path() {
         .unwrap_err();
     assert!(e.to_string().contains("/nonexistent/x.csv"), "{e}");
 }
+
+#[test]
+fn csv_written_back_reads_the_same() {
+    let data = load_shared("portfolio_management_dj30_test.csv")
+        .slice(0..20)
+        .unwrap();
+    let again = load(&data.to_csv_string()).unwrap();
+    assert_eq!(again, data);
+}
+
+#[test]
+fn reads_uploaded_json_rows() {
+    let rows = serde_json::json!([
+        {"date": "2020-01-01", "tic": "A", "open": 1, "high": "1.5", "low": 0.5, "close": 1.2},
+        {"date": "2020-01-02", "tic": "A", "open": 1.2, "high": 1.6, "low": 1.1, "close": 1.5, "zopen": null}
+    ]);
+    let data = MarketData::from_json_rows(&rows, "upload", LoadOptions::default()).unwrap();
+    assert_eq!(data.close.column(0).to_vec(), vec![1.2, 1.5]);
+    assert!((data.features[[1, 0, 0]] - (1.2 / 1.5 - 1.0)).abs() < 1e-12);
+    let bad = serde_json::json!([
+        {"date": "2020-01-01", "tic": "A", "open": 1, "high": 1, "low": 1, "close": 1},
+        {"date": "2020-01-02", "tic": "A", "open": 1, "high": 1, "low": 1, "close": "x"}
+    ]);
+    let e = MarketData::from_json_rows(&bad, "upload", LoadOptions::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("upload line 3, column `close`: `x` is not a number"),
+        "{e}"
+    );
+    let e = MarketData::from_json_rows(
+        &serde_json::json!({"a": 1}),
+        "upload",
+        LoadOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("expected an array of row objects"),
+        "{e}"
+    );
+}

@@ -18,8 +18,10 @@
 //!   ([`radar`] documents the scale).
 //! * [`TrainedModel::to_bytes`] / [`TrainedModel::from_bytes`] — JSON storage.
 //!
-//! Data comes from [`MarketData::from_csv_path`] / [`MarketData::from_csv_str`] and splits
-//! with [`MarketData::split`] or [`MarketData::between`]. Algorithmic trading takes a single
+//! Data comes from [`MarketData::from_csv_path`] / [`MarketData::from_csv_str`] /
+//! [`MarketData::from_json_rows`] (the upload route's rows), goes back out with
+//! [`MarketData::to_csv_string`], and splits with [`MarketData::split`],
+//! [`MarketData::between`] or [`MarketData::slice`]. Algorithmic trading takes a single
 //! tic ([`MarketData::select_tic`]). Plots of the results are in [`crate::plot`].
 //!
 //! ```no_run

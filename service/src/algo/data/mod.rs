@@ -12,6 +12,7 @@
 mod features;
 mod reader;
 mod split;
+mod writer;
 
 use std::ops::Range;
 
