@@ -224,7 +224,20 @@ fn bad_requests_are_clear_errors() {
         hyperparameters: serde_json::json!({"window": 200}),
         ..TrainSpec::new("algorithmic_trading", "dqn")
     });
-    assert!(e.contains("100 dates cannot fill a window of 200"), "{e}");
+    assert!(
+        e.contains("window must be between 1 and 128, got 200"),
+        "{e}"
+    );
+    let e = run(TrainSpec {
+        hyperparameters: serde_json::json!({"window": 100}),
+        ..TrainSpec::new("algorithmic_trading", "dqn")
+    });
+    assert!(e.contains("100 dates cannot fill a window of 100"), "{e}");
+    let e = run(TrainSpec {
+        hyperparameters: serde_json::json!({"window": u64::MAX}),
+        ..TrainSpec::new("algorithmic_trading", "dqn")
+    });
+    assert!(e.contains("window must be between"), "{e}");
     let dj30 = load_shared("portfolio_management_dj30_test.csv");
     let e = algo::train(
         &TrainSpec::new("algorithmic_trading", "blind_bid"),

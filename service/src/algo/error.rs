@@ -66,6 +66,8 @@ pub enum AlgoError {
     Split(String),
     #[error("not enough data: {0}")]
     NotEnoughData(String),
+    #[error("algorithmic trading takes one tic, the data has {count}: {tics}; select one")]
+    OneTicNeeded { count: usize, tics: String },
     #[error("unknown {kind} `{value}`; allowed: {allowed}")]
     Unknown {
         kind: &'static str,

@@ -156,9 +156,9 @@ pub fn train(
 ) -> Result<DqnModel> {
     let p: DqnParams = parse_params(hyper)?;
     check_range("epochs", p.epochs, 1, 10_000)?;
-    check_range("hidden", p.hidden, 1, 1024)?;
-    check_range("batch_size", p.batch_size, 1, 4096)?;
-    check_range("buffer_size", p.buffer_size, 1, 10_000_000)?;
+    check_range("hidden", p.hidden, 1, 512)?;
+    check_range("batch_size", p.batch_size, 1, 1024)?;
+    check_range("buffer_size", p.buffer_size, 1, 200_000)?;
     check_range("target_update", p.target_update, 1, 10_000_000)?;
     check_range("learning_rate", p.learning_rate, 1e-9, 10.0)?;
     check_range("gamma", p.gamma, 0.0, 0.999)?;

@@ -58,7 +58,7 @@ pub fn train(
 ) -> Result<EiieModel> {
     let p: EiieParams = parse_params(hyper)?;
     check_range("epochs", p.epochs, 1, 10_000)?;
-    check_range("hidden", p.hidden, 1, 1024)?;
+    check_range("hidden", p.hidden, 1, 512)?;
     check_range("batch_size", p.batch_size, 1, 100_000)?;
     check_range("learning_rate", p.learning_rate, 1e-9, 10.0)?;
     let config = PortfolioConfig {

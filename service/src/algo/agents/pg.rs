@@ -75,8 +75,8 @@ pub fn train(
 ) -> Result<PgModel> {
     let p: PgParams = parse_params(hyper)?;
     check_range("epochs", p.epochs, 1, 10_000)?;
-    check_range("hidden", p.hidden, 1, 1024)?;
-    check_range("horizon", p.horizon, 1, 100_000)?;
+    check_range("hidden", p.hidden, 1, 512)?;
+    check_range("horizon", p.horizon, 1, 1024)?;
     check_range("learning_rate", p.learning_rate, 1e-9, 10.0)?;
     check_range("gamma", p.gamma, 0.0, 1.0)?;
     check_range("exploration_std", p.exploration_std, 1e-6, 100.0)?;

@@ -27,6 +27,9 @@ pub fn softmax(x: &[f64]) -> Vec<f64> {
     e.into_iter().map(|v| v / sum).collect()
 }
 
+/// Longest observation window; with the other caps it keeps a model's memory bounded.
+pub const MAX_WINDOW: usize = 128;
+
 fn check_config(initial_amount: f64, cost: f64, window: usize, dates: usize) -> Result<()> {
     if !(initial_amount.is_finite() && initial_amount > 0.0) {
         return Err(AlgoError::Hyperparameter(format!(
@@ -38,12 +41,12 @@ fn check_config(initial_amount: f64, cost: f64, window: usize, dates: usize) -> 
             "transaction_cost_pct must be in [0, 0.5), got {cost}"
         )));
     }
-    if window == 0 {
-        return Err(AlgoError::Hyperparameter(
-            "window must be at least 1".into(),
-        ));
+    if !(1..=MAX_WINDOW).contains(&window) {
+        return Err(AlgoError::Hyperparameter(format!(
+            "window must be between 1 and {MAX_WINDOW}, got {window}"
+        )));
     }
-    if dates < window + 1 {
+    if dates <= window {
         return Err(AlgoError::NotEnoughData(format!(
             "{dates} dates cannot fill a window of {window} plus one trading step; \
              give at least {} dates",

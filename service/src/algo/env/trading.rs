@@ -59,11 +59,10 @@ pub struct TradingEnv<'a> {
 impl<'a> TradingEnv<'a> {
     pub fn new(data: &'a MarketData, config: TradingConfig) -> Result<Self> {
         if data.num_tics() != 1 {
-            return Err(AlgoError::NotEnoughData(format!(
-                "algorithmic trading takes one tic, the data has {}: {}",
-                data.num_tics(),
-                data.tics.join(", ")
-            )));
+            return Err(AlgoError::OneTicNeeded {
+                count: data.num_tics(),
+                tics: data.tics.join(", "),
+            });
         }
         check_config(
             config.initial_amount,
@@ -71,10 +70,11 @@ impl<'a> TradingEnv<'a> {
             config.window,
             data.num_dates(),
         )?;
-        if config.max_position == 0 {
-            return Err(AlgoError::Hyperparameter(
-                "max_position must be at least 1".into(),
-            ));
+        if !(1..=100).contains(&config.max_position) {
+            return Err(AlgoError::Hyperparameter(format!(
+                "max_position must be between 1 and 100, got {}",
+                config.max_position
+            )));
         }
         let mut env = TradingEnv {
             data,
