@@ -157,3 +157,71 @@ impl<'a> PortfolioEnv<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::data::LoadOptions;
+
+    fn two_assets() -> MarketData {
+        let text = "date,tic,open,high,low,close\n\
+                    2020-01-01,A,1,1,1,10\n2020-01-01,B,1,1,1,20\n\
+                    2020-01-02,A,1,1,1,11\n2020-01-02,B,1,1,1,20\n\
+                    2020-01-03,A,1,1,1,11\n2020-01-03,B,1,1,1,10\n";
+        MarketData::from_csv_str(text, "t", LoadOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn rebalancing_pays_cost_on_traded_value_and_weights_drift() {
+        let data = two_assets();
+        let config = PortfolioConfig {
+            initial_amount: 1000.0,
+            transaction_cost_pct: 0.01,
+            window: 1,
+        };
+        let mut env = PortfolioEnv::new(&data, config).unwrap();
+        assert_eq!(env.episode_len(), 2);
+        // From all cash to half A, half B: traded value 1000, cost 10.
+        let out = env.step(&[0.0, 0.5, 0.5]).unwrap();
+        assert!((out.cost - 10.0).abs() < 1e-12);
+        // A rises 10%, B flat: 990 * (0.5*1.1 + 0.5) = 1039.5.
+        assert!((env.value() - 1039.5).abs() < 1e-9);
+        assert!((out.reward - (1039.5f64 / 1000.0).ln()).abs() < 1e-12);
+        let w = env.weights();
+        assert!((w[1] - 0.55 / 1.05).abs() < 1e-12 && (w[2] - 0.5 / 1.05).abs() < 1e-12);
+        // Keeping the drifted weights trades nothing; B halves.
+        let drifted = w.to_vec();
+        let out = env.step(&drifted).unwrap();
+        assert_eq!(out.cost, 0.0);
+        assert!(out.done);
+        assert!((env.value() - 1039.5 * (drifted[1] + drifted[2] * 0.5)).abs() < 1e-9);
+        assert_eq!(env.account().len(), 3);
+        assert_eq!(
+            env.account_dates(),
+            vec!["2020-01-01", "2020-01-02", "2020-01-03"]
+        );
+        assert!(env.step(&drifted).is_err());
+    }
+
+    #[test]
+    fn rejects_weights_that_are_not_a_distribution() {
+        let data = two_assets();
+        let mut env = PortfolioEnv::new(
+            &data,
+            PortfolioConfig {
+                window: 1,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        for bad in [
+            vec![0.5, 0.5],
+            vec![0.5, 0.5, 0.5],
+            vec![1.5, -0.5, 0.0],
+            vec![f64::NAN, 0.5, 0.5],
+        ] {
+            let e = env.step(&bad).unwrap_err().to_string();
+            assert!(e.contains("3 non-negative numbers summing to 1"), "{e}");
+        }
+    }
+}

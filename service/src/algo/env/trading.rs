@@ -175,3 +175,54 @@ impl<'a> TradingEnv<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::data::LoadOptions;
+
+    #[test]
+    fn lots_fill_and_empty_the_position_with_costs() {
+        let text = "date,tic,open,high,low,close\n\
+                    2020-01-01,X,1,1,1,100\n2020-01-02,X,1,1,1,100\n2020-01-03,X,1,1,1,200\n\
+                    2020-01-04,X,1,1,1,200\n2020-01-05,X,1,1,1,100\n";
+        let data = MarketData::from_csv_str(text, "t", LoadOptions::default()).unwrap();
+        let config = TradingConfig {
+            initial_amount: 1000.0,
+            transaction_cost_pct: 0.01,
+            window: 1,
+            max_position: 2,
+        };
+        let mut env = TradingEnv::new(&data, config).unwrap();
+        assert_eq!(env.observation().len(), TradingEnv::observation_size(1));
+        // First lot spends half the cash at 100: 500 → 4.95 units after 1% cost.
+        let out = env.step(TradeAction::Buy).unwrap();
+        assert!((out.cost - 5.0).abs() < 1e-12);
+        assert_eq!(env.level(), 1);
+        assert!((env.account()[1] - 995.0).abs() < 1e-9);
+        // Second lot spends the rest at 100, then the price doubles.
+        env.step(TradeAction::Buy).unwrap();
+        assert!((env.account()[2] - 9.9 * 200.0).abs() < 1e-9);
+        // A third buy holds at the limit.
+        let out = env.step(TradeAction::Buy).unwrap();
+        assert_eq!((out.cost, env.level()), (0.0, 2));
+        // Selling one lot sells half the units at 200; the rest halves in value.
+        let out = env.step(TradeAction::Sell).unwrap();
+        assert!((out.cost - 4.95 * 200.0 * 0.01).abs() < 1e-9);
+        assert!((env.account()[4] - (4.95 * 200.0 * 0.99 + 4.95 * 100.0)).abs() < 1e-9);
+        assert!(out.done);
+        let observation = env.observation();
+        assert_eq!(observation.last(), Some(&0.5));
+    }
+
+    #[test]
+    fn needs_exactly_one_tic() {
+        let text = "date,tic,open,high,low,close\n2020-01-01,A,1,1,1,1\n2020-01-01,B,1,1,1,1\n";
+        let data = MarketData::from_csv_str(text, "t", LoadOptions::default()).unwrap();
+        let e = TradingEnv::new(&data, TradingConfig::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("takes one tic, the data has 2: A, B"), "{e}");
+    }
+}
