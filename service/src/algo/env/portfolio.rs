@@ -3,7 +3,8 @@
 //! Weights are `[cash, asset_1, .., asset_N]` and sum to 1. Each step rebalances from the
 //! current (price-drifted) weights to the target, paying `transaction_cost_pct` of the traded
 //! value `V · Σ_i |w_i - w'_i|` over the assets, then holds until the next close. The account
-//! starts all in cash.
+//! starts all in cash. (TradeMaster's EIIE environment also counted the cash leg in the sum,
+//! charging each trade about twice; this one charges what is bought and sold.)
 
 use ndarray::{s, ArrayView3};
 use serde::{Deserialize, Serialize};

@@ -5,6 +5,11 @@
 //! `cash / (max_position - k)`, so the last lot spends all remaining cash; selling at level `k`
 //! sells `units / k`, so the last lot sells everything. Buying or selling beyond the limits
 //! holds. Each trade pays `transaction_cost_pct` of its value. The account starts in cash.
+//!
+//! TradeMaster's own environment has `2·max_volume + 1` actions that buy or sell whole coins
+//! (so a position is tiny or unaffordable depending on the price level) and lets positions go
+//! short; lots sized from the account keep the actions meaningful at any price, long only.
+//! The reward is the step's log return rather than its hindsight-weighted profit.
 
 use serde::{Deserialize, Serialize};
 
