@@ -90,23 +90,7 @@ pub fn train(
             let w = super::weights_from_scores(scorer.cash_score[0], &scores);
             let y = env.next_price_relatives();
             let previous = env.weights();
-            let growth: f64 = w.iter().zip(&y).map(|(w, y)| w * y).sum();
-            let turnover: f64 = w[1..]
-                .iter()
-                .zip(&previous[1..])
-                .map(|(a, b)| (a - b).abs())
-                .sum();
-            let kept = (1.0 - cost * turnover).max(1e-9);
-            let d_w: Vec<f64> = (0..w.len())
-                .map(|j| {
-                    let cost_term = if j == 0 {
-                        0.0
-                    } else {
-                        cost * (w[j] - previous[j]).signum() / kept
-                    };
-                    y[j] / growth - cost_term
-                })
-                .collect();
+            let d_w = reward_gradient(&w, previous, &y, cost);
             // Minimise the negative mean reward of the batch.
             let d_s: Vec<f64> = softmax_backward(&w, &d_w)
                 .into_iter()
@@ -131,4 +115,59 @@ pub fn train(
         })?;
     }
     Ok(EiieModel { config, scorer })
+}
+
+/// `∂r/∂w_j` of the step reward `r = ln(1 - c·Σ_{i≥1} |w_i - w'_i|) + ln(Σ_j w_j·y_j)`.
+fn reward_gradient(w: &[f64], previous: &[f64], y: &[f64], cost: f64) -> Vec<f64> {
+    let growth: f64 = w.iter().zip(y).map(|(w, y)| w * y).sum();
+    let turnover: f64 = w[1..]
+        .iter()
+        .zip(&previous[1..])
+        .map(|(a, b)| (a - b).abs())
+        .sum();
+    let kept = (1.0 - cost * turnover).max(1e-9);
+    (0..w.len())
+        .map(|j| {
+            let cost_term = if j == 0 {
+                0.0
+            } else {
+                cost * (w[j] - previous[j]).signum() / kept
+            };
+            y[j] / growth - cost_term
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::algo::env::softmax;
+
+    /// Chained through the softmax, the reward gradient matches finite differences in the scores.
+    #[test]
+    fn reward_gradient_matches_finite_differences() {
+        let previous = [0.2, 0.5, 0.3];
+        let y = [1.0, 1.03, 0.97];
+        let cost = 0.01;
+        let reward = |s: &[f64]| {
+            let w = softmax(s);
+            let turnover: f64 = (1..3).map(|i| (w[i] - previous[i]).abs()).sum();
+            (1.0 - cost * turnover).ln() + w.iter().zip(&y).map(|(w, y)| w * y).sum::<f64>().ln()
+        };
+        let scores = [0.1, -0.4, 0.7];
+        let w = softmax(&scores);
+        let analytic = softmax_backward(&w, &reward_gradient(&w, &previous, &y, cost));
+        for k in 0..3 {
+            let mut plus = scores;
+            plus[k] += 1e-6;
+            let mut minus = scores;
+            minus[k] -= 1e-6;
+            let numeric = (reward(&plus) - reward(&minus)) / 2e-6;
+            assert!(
+                (numeric - analytic[k]).abs() < 1e-7,
+                "{k}: {numeric} vs {}",
+                analytic[k]
+            );
+        }
+    }
 }
