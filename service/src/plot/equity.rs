@@ -15,7 +15,7 @@ pub struct Series<'a> {
     pub values: &'a [f64],
 }
 
-/// Lines of equal length over the same dates; the first is drawn thickest.
+/// Lines of equal length over the same dates; the first (the agent) is drawn on top.
 pub fn equity_curve(
     title: &str,
     dates: Option<&[String]>,
@@ -65,14 +65,21 @@ pub fn equity_curve(
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(draw_error)?;
-        for (k, s) in series.iter().enumerate() {
-            let color = PALETTE[k % PALETTE.len()];
-            let width = if k == 0 { 3 } else { 2 };
+        // Drawn back to front: the agent ends on top, and each baseline is thinner than the
+        // ones under it, so identical curves still show as nested stripes.
+        for (k, s) in series.iter().enumerate().rev() {
+            let width = if k == 0 { 3 } else { 2 * k as u32 };
             chart
                 .draw_series(LineSeries::new(
                     s.values.iter().enumerate().map(|(i, v)| (i as f64, *v)),
-                    color.stroke_width(width),
+                    PALETTE[k % PALETTE.len()].stroke_width(width),
                 ))
+                .map_err(draw_error)?;
+        }
+        for (k, s) in series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            chart
+                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
                 .map_err(draw_error)?
                 .label(s.name)
                 .legend(move |(x, y)| {
