@@ -1,5 +1,8 @@
 //! The TradeMaster trading service that the stack runs (`tmctl serve`).
 
+pub mod algo;
+pub mod plot;
+
 use std::net::SocketAddr;
 
 use axum::{routing::get, Json, Router};
