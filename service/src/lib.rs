@@ -1,5 +1,7 @@
 //! The TradeMaster trading service that the stack runs (`tmctl serve`).
 
+pub mod dynamics;
+
 use std::net::SocketAddr;
 
 use axum::{routing::get, Json, Router};

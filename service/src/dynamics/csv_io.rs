@@ -1,0 +1,197 @@
+//! Labeling a whole CSV file: every tic separately, rows kept in file order.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+
+use ndarray::Array1;
+use serde::Serialize;
+
+use super::error::DynamicsError;
+use super::merge::MergeSummary;
+use super::params::LabelParams;
+use super::series::{label_checked, SeriesLabeling};
+use super::stats::{summarize, LabelSummary, RunStats};
+
+/// Columns appended to every row of the output, in this order.
+pub const OUTPUT_COLUMNS: [&str; 4] = [
+    "pct_return",
+    "key_indicator_filtered",
+    "pct_return_filtered",
+    "label",
+];
+
+/// What labeling a file produced, per tic.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelReport {
+    pub rows: usize,
+    pub params: LabelParams,
+    pub tics: Vec<TicReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TicReport {
+    pub tic: String,
+    pub rows: usize,
+    pub segments: usize,
+    pub cuts: Vec<f64>,
+    pub merging: MergeSummary,
+    /// Contiguous runs of one label; `start` counts rows of this tic from 0.
+    pub runs: Vec<RunStats>,
+    pub summary: Vec<LabelSummary>,
+}
+
+struct Column<'a> {
+    role: &'static str,
+    name: &'a str,
+}
+
+fn find_column(headers: &csv::StringRecord, column: Column<'_>) -> Result<usize, DynamicsError> {
+    headers
+        .iter()
+        .position(|h| h == column.name)
+        .ok_or_else(|| DynamicsError::UnknownColumn {
+            role: column.role,
+            name: column.name.to_string(),
+            available: headers.iter().map(str::to_string).collect(),
+        })
+}
+
+/// The input split into series: each tic's prices and the file rows they came from.
+struct Series {
+    tic: String,
+    rows: Vec<usize>,
+    prices: Vec<f64>,
+}
+
+/// Reads `input` as CSV with a header, labels the `key_indicator` series of
+/// each tic independently and writes every input row (all its columns, in
+/// file order) followed by [`OUTPUT_COLUMNS`].
+pub fn label_csv(
+    input: impl Read,
+    output: impl Write,
+    params: &LabelParams,
+) -> Result<LabelReport, DynamicsError> {
+    params.validate()?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
+    let headers = reader.headers()?.clone();
+    if headers.is_empty() {
+        return Err(DynamicsError::EmptyInput);
+    }
+    let key_column = find_column(
+        &headers,
+        Column {
+            role: "key_indicator",
+            name: &params.key_indicator,
+        },
+    )?;
+    find_column(
+        &headers,
+        Column {
+            role: "timestamp",
+            name: &params.timestamp,
+        },
+    )?;
+    let tic_column = headers.iter().position(|h| h == params.tic);
+
+    let mut records = Vec::new();
+    let mut series: Vec<Series> = Vec::new();
+    let mut series_of_tic: HashMap<String, usize> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record)? {
+        let row = records.len() + 1;
+        let field = |index: usize| String::from_utf8_lossy(record.get(index).unwrap_or(b""));
+        let raw = field(key_column);
+        let price = raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|p| p.is_finite())
+            .ok_or_else(|| DynamicsError::BadValue {
+                row,
+                column: params.key_indicator.clone(),
+                value: raw.to_string(),
+            })?;
+        let tic = match tic_column {
+            Some(index) => field(index).into_owned(),
+            None => params.tic.clone(),
+        };
+        let index = *series_of_tic.entry(tic.clone()).or_insert_with(|| {
+            series.push(Series {
+                tic,
+                rows: Vec::new(),
+                prices: Vec::new(),
+            });
+            series.len() - 1
+        });
+        series[index].rows.push(records.len());
+        series[index].prices.push(price);
+        records.push(record.clone());
+    }
+    if records.is_empty() {
+        return Err(DynamicsError::EmptyInput);
+    }
+
+    let mut labeled = Vec::with_capacity(series.len());
+    for one in &series {
+        let context = format!("tic {:?}", one.tic);
+        labeled.push(label_checked(
+            Array1::from(one.prices.clone()).view(),
+            params,
+            &context,
+        )?);
+    }
+    write_rows(output, &headers, &records, &series, &labeled)?;
+
+    let tics = series
+        .iter()
+        .zip(&labeled)
+        .map(|(one, result)| TicReport {
+            tic: one.tic.clone(),
+            rows: one.rows.len(),
+            segments: result.segments.len(),
+            cuts: result.cuts.clone(),
+            merging: result.merging.clone(),
+            summary: summarize(&result.runs, params.dynamic_number),
+            runs: result.runs.clone(),
+        })
+        .collect();
+    Ok(LabelReport {
+        rows: records.len(),
+        params: params.clone(),
+        tics,
+    })
+}
+
+fn write_rows(
+    output: impl Write,
+    headers: &csv::StringRecord,
+    records: &[csv::ByteRecord],
+    series: &[Series],
+    labeled: &[SeriesLabeling],
+) -> Result<(), DynamicsError> {
+    // Where each file row landed: (series, position within the series).
+    let mut placement = vec![(0, 0); records.len()];
+    for (series_index, one) in series.iter().enumerate() {
+        for (position, &row) in one.rows.iter().enumerate() {
+            placement[row] = (series_index, position);
+        }
+    }
+    let mut writer = csv::Writer::from_writer(output);
+    let mut header = csv::ByteRecord::from(headers.clone());
+    for name in OUTPUT_COLUMNS {
+        header.push_field(name.as_bytes());
+    }
+    writer.write_byte_record(&header)?;
+    let mut line = csv::ByteRecord::new();
+    for (record, &(series_index, position)) in records.iter().zip(&placement) {
+        let result = &labeled[series_index];
+        line.clone_from(record);
+        line.push_field(format!("{:?}", result.pct_return[position]).as_bytes());
+        line.push_field(format!("{:?}", result.filtered[position]).as_bytes());
+        line.push_field(format!("{:?}", result.pct_return_filtered[position]).as_bytes());
+        line.push_field(result.labels[position].to_string().as_bytes());
+        writer.write_byte_record(&line)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
