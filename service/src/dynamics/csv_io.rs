@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::error::DynamicsError;
 use super::merge::MergeSummary;
 use super::params::LabelParams;
-use super::series::{label_checked, SeriesLabeling};
+use super::series::{label_checked, Segment, SeriesLabeling};
 use super::stats::{summarize, LabelSummary, RunStats};
 
 /// Columns appended to every row of the output, in this order.
@@ -32,7 +32,8 @@ pub struct LabelReport {
 pub struct TicReport {
     pub tic: String,
     pub rows: usize,
-    pub segments: usize,
+    /// Final segments; `start`/`end` count rows of this tic from 0.
+    pub segments: Vec<Segment>,
     pub cuts: Vec<f64>,
     pub merging: MergeSummary,
     /// Contiguous runs of one label; `start` counts rows of this tic from 0.
@@ -148,7 +149,7 @@ pub fn label_csv(
         .map(|(one, result)| TicReport {
             tic: one.tic.clone(),
             rows: one.rows.len(),
-            segments: result.segments.len(),
+            segments: result.segments.clone(),
             cuts: result.cuts.clone(),
             merging: result.merging.clone(),
             summary: summarize(&result.runs, params.dynamic_number),
