@@ -51,7 +51,10 @@ fn keeps_every_column_and_row_order_and_appends_four() {
     let body: Vec<&str> = lines.collect();
     assert_eq!(body.len(), 120);
     for (line, original) in body.iter().zip(input.lines().skip(1)) {
-        assert!(line.starts_with(original), "{line} does not keep {original}");
+        assert!(
+            line.starts_with(original),
+            "{line} does not keep {original}"
+        );
         let extra: Vec<&str> = line[original.len() + 1..].split(',').collect();
         assert_eq!(extra.len(), 4, "{line}");
         let label: usize = extra[3].parse().unwrap();
@@ -125,7 +128,9 @@ fn report_serializes_to_json() {
     assert_eq!(json["rows"], 50);
     assert_eq!(json["params"]["method"], "quantile");
     assert!(json["tics"][0]["runs"][0]["max_drawdown"].is_number());
-    assert!(json["tics"][0]["summary"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(json["tics"][0]["summary"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
 }
 
 fn error_for(input: &str, params: &LabelParams) -> String {
@@ -239,7 +244,10 @@ fn unknown_columns_list_the_available_ones() {
 
 #[test]
 fn empty_input_is_refused() {
-    assert_eq!(error_for("", &quantile_params()), "the input has no data rows");
+    assert_eq!(
+        error_for("", &quantile_params()),
+        "the input has no data rows"
+    );
     assert_eq!(
         error_for(",date,tic,adjcp\n", &quantile_params()),
         "the input has no data rows"
@@ -270,7 +278,9 @@ fn odd_series_never_panic() {
     let series: Vec<Vec<f64>> = vec![
         vec![5.0; 40],
         vec![0.0; 40],
-        (0..40).map(|k| if k % 2 == 0 { 1.0 } else { -1.0 }).collect(),
+        (0..40)
+            .map(|k| if k % 2 == 0 { 1.0 } else { -1.0 })
+            .collect(),
         (0..40).map(|k| 1e300 * (k as f64).sin()).collect(),
         (0..16).map(|k| k as f64).collect(),
         (0..200).map(|k| ((k * 37) % 11) as f64 - 5.0).collect(),

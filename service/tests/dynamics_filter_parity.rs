@@ -130,7 +130,10 @@ fn filtered_series_equal_scipy_on_all_shared_files() {
             }
         }
     }
-    assert!(files >= 6, "expected the six shared data files, found {files}");
+    assert!(
+        files >= 6,
+        "expected the six shared data files, found {files}"
+    );
     eprintln!(
         "compared {compared} filtered values: {identical} bit-identical, worst relative error {worst:e}"
     );

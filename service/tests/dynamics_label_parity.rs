@@ -37,8 +37,11 @@ fn labels_by_tic(output: &[u8], report: &LabelReport, tic: &str) -> Vec<(String,
     let headers = reader.headers().unwrap().clone();
     let label_index = headers.iter().position(|h| h == "label").unwrap();
     let tic_index = headers.iter().position(|h| h == tic);
-    let mut per_tic: Vec<(String, Vec<usize>)> =
-        report.tics.iter().map(|t| (t.tic.clone(), Vec::new())).collect();
+    let mut per_tic: Vec<(String, Vec<usize>)> = report
+        .tics
+        .iter()
+        .map(|t| (t.tic.clone(), Vec::new()))
+        .collect();
     for record in reader.records() {
         let record = record.unwrap();
         let name = tic_index.map_or(tic.to_string(), |i| record[i].to_string());
@@ -72,7 +75,8 @@ fn check_fixture(name: &str) {
     let expected_tics = fixture["tics"].as_array().unwrap();
     assert_eq!(report.tics.len(), expected_tics.len(), "{name}: tic count");
     let labels = labels_by_tic(&output, &report, &params.tic);
-    for ((expected, tic_report), (tic, ours)) in expected_tics.iter().zip(&report.tics).zip(&labels) {
+    for ((expected, tic_report), (tic, ours)) in expected_tics.iter().zip(&report.tics).zip(&labels)
+    {
         assert_eq!(expected["tic"].as_str().unwrap(), tic, "{name}: tic order");
         let starts: Vec<usize> = expected["segment_starts"]
             .as_array()
@@ -92,16 +96,33 @@ fn check_fixture(name: &str) {
                 starts.len() - 1
             );
         }
-        assert_eq!(our_starts.len(), starts.len(), "{name} tic {tic}: segment count");
+        assert_eq!(
+            our_starts.len(),
+            starts.len(),
+            "{name} tic {tic}: segment count"
+        );
 
         let expected_runs: Vec<(usize, usize)> = expected["label_runs"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| (r[0].as_u64().unwrap() as usize, r[1].as_u64().unwrap() as usize))
+            .map(|r| {
+                (
+                    r[0].as_u64().unwrap() as usize,
+                    r[1].as_u64().unwrap() as usize,
+                )
+            })
             .collect();
-        assert_eq!(ours.len(), expected["rows"].as_u64().unwrap() as usize, "{name} tic {tic}: rows");
-        assert_eq!(run_length(ours), expected_runs, "{name} tic {tic}: label runs");
+        assert_eq!(
+            ours.len(),
+            expected["rows"].as_u64().unwrap() as usize,
+            "{name} tic {tic}: rows"
+        );
+        assert_eq!(
+            run_length(ours),
+            expected_runs,
+            "{name} tic {tic}: label runs"
+        );
     }
 }
 

@@ -73,7 +73,9 @@ pub fn label_csv(
     params: &LabelParams,
 ) -> Result<LabelReport, DynamicsError> {
     params.validate()?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(input);
     let headers = reader.headers()?.clone();
     if headers.is_empty() {
         return Err(DynamicsError::EmptyInput);

@@ -143,12 +143,14 @@ fn solve(mut m: [[f64; ORDER]; ORDER], mut rhs: [f64; ORDER]) -> [f64; ORDER] {
             .unwrap_or(col);
         m.swap(col, pivot);
         rhs.swap(col, pivot);
-        let reciprocal = 1.0 / m[col][col];
-        for row in col + 1..ORDER {
-            m[row][col] *= reciprocal;
-            let factor = m[row][col];
-            for k in col + 1..ORDER {
-                m[row][k] -= factor * m[col][k];
+        let (upper, lower) = m.split_at_mut(col + 1);
+        let pivot_row = &upper[col];
+        let reciprocal = 1.0 / pivot_row[col];
+        for row in lower.iter_mut() {
+            row[col] *= reciprocal;
+            let factor = row[col];
+            for (value, above) in row[col + 1..].iter_mut().zip(&pivot_row[col + 1..]) {
+                *value -= factor * above;
             }
         }
     }

@@ -45,7 +45,9 @@ impl Labeler {
         let (low, high) = (ordered[0], ordered[2]);
         let cuts = if high != low {
             let width = (high - low) / (dynamic_number - 2) as f64;
-            (1..dynamic_number).map(|k| low + width * k as f64).collect()
+            (1..dynamic_number)
+                .map(|k| low + width * k as f64)
+                .collect()
         } else {
             vec![low; dynamic_number - 1]
         };

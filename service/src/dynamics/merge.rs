@@ -8,9 +8,11 @@
 //! have no sliding windows), and the comparisons keep Python's semantics:
 //! `min(a, b)` is `a` unless `b < a`, and every comparison with NaN is false.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
-use super::dtw::fastdtw;
+use super::dtw::FastDtw;
 use super::labels::Labeler;
 use super::numeric::numpy_mean;
 use super::params::{LabelParams, MAX_MERGING_ROUNDS};
@@ -32,19 +34,56 @@ pub struct MergeSummary {
 /// excluded); the mean fastdtw distance is divided by
 /// `len(shorter) * mean(shorter)`. Equal lengths give no window and NaN.
 pub fn segment_distance(first: &[f64], second: &[f64], round: usize) -> f64 {
+    let step = window_step(first.len(), second.len(), round);
+    distance_with_step(&mut FastDtw::default(), first, second, step)
+}
+
+fn window_step(first: usize, second: usize, round: usize) -> usize {
+    (first.abs_diff(second) / (round * 3 + 10)).max(1)
+}
+
+fn distance_with_step(dtw: &mut FastDtw, first: &[f64], second: &[f64], step: usize) -> f64 {
     let (longer, shorter) = if first.len() > second.len() {
         (first, second)
     } else {
         (second, first)
     };
-    let samples = round * 3 + 10;
     let room = longer.len() - shorter.len();
-    let step = (room / samples).max(1);
     let distances: Vec<f64> = (0..room)
         .step_by(step)
-        .map(|offset| fastdtw(shorter, &longer[offset..offset + shorter.len()]))
+        .map(|offset| dtw.distance(shorter, &longer[offset..offset + shorter.len()]))
         .collect();
     numpy_mean(&distances) / (shorter.len() as f64 * numpy_mean(shorter))
+}
+
+/// Distances of neighbouring segment pairs `[a, b)` and `[b, c)`. A distance
+/// depends only on the two slices and the window step, so it carries over
+/// while both segments stay unchanged: from one segment's right neighbour to
+/// the next segment's left one, and from round to round.
+#[derive(Default)]
+struct PairDistances {
+    dtw: FastDtw,
+    this_round: HashMap<(usize, usize, usize, usize), f64>,
+    last_round: HashMap<(usize, usize, usize, usize), f64>,
+}
+
+impl PairDistances {
+    fn get(&mut self, filtered: &[f64], (a, b, c): (usize, usize, usize), round: usize) -> f64 {
+        let key = (a, b, c, window_step(b - a, c - b, round));
+        if let Some(&distance) = self.this_round.get(&key) {
+            return distance;
+        }
+        let distance = match self.last_round.get(&key) {
+            Some(&distance) => distance,
+            None => distance_with_step(&mut self.dtw, &filtered[a..b], &filtered[b..c], key.3),
+        };
+        self.this_round.insert(key, distance);
+        distance
+    }
+
+    fn next_round(&mut self) {
+        self.last_round = std::mem::take(&mut self.this_round);
+    }
 }
 
 /// Python's `min(a, b)`: the first argument unless the second is smaller.
@@ -135,6 +174,7 @@ pub fn merge_segments(
     }
     let threshold = params.merging_threshold;
     let mut segments = Segments::new(boundaries);
+    let mut distances = PairDistances::default();
     let end = segments.end();
     let last_segment_entry = end - 1;
 
@@ -157,10 +197,13 @@ pub fn merge_segments(
                 entry = next;
                 continue;
             }
-            let this = &filtered[from..to];
-            let left_entry = if entry > 0 { segments.prev[entry] } else { None };
+            let left_entry = if entry > 0 {
+                segments.prev[entry]
+            } else {
+                None
+            };
             let mut left = left_entry.map_or(f64::INFINITY, |left| {
-                segment_distance(&filtered[segments.start[left]..from], this, round)
+                distances.get(filtered, (segments.start[left], from, to), round)
             });
             let mut right = if entry >= last_segment_entry {
                 f64::INFINITY
@@ -169,7 +212,7 @@ pub fn merge_segments(
                 f64::NAN
             } else {
                 let after = segments.start[segments.next[next]];
-                segment_distance(this, &filtered[to..after], round)
+                distances.get(filtered, (from, to, after), round)
             };
 
             if next != end && right != f64::INFINITY && constrained(entry, next) {
@@ -203,6 +246,7 @@ pub fn merge_segments(
             }
             entry = next;
         }
+        distances.next_round();
         tracing::debug!(round, merges = summary.merges, "merging round done");
         if !changed {
             break;
@@ -247,7 +291,9 @@ mod tests {
     #[test]
     fn a_short_segment_joins_its_similar_neighbour() {
         // Segment [4, 7) sits on the same level as [0, 4); [7, 12) is far away.
-        let filtered = [10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 50.0, 50.0, 50.0, 50.0, 50.0];
+        let filtered = [
+            10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 50.0, 50.0, 50.0, 50.0, 50.0,
+        ];
         let (bounds, summary) = merge_segments(&filtered, &[0, 4, 7, 12], &params(0.05, 4));
         assert_eq!(bounds, vec![0, 7, 12]);
         assert_eq!(summary.merges, 1);
@@ -255,7 +301,9 @@ mod tests {
 
     #[test]
     fn nothing_merges_above_the_threshold() {
-        let filtered = [10.0, 11.0, 12.0, 13.0, 30.0, 31.0, 32.0, 90.0, 91.0, 92.0, 93.0, 94.0];
+        let filtered = [
+            10.0, 11.0, 12.0, 13.0, 30.0, 31.0, 32.0, 90.0, 91.0, 92.0, 93.0, 94.0,
+        ];
         let (bounds, summary) = merge_segments(&filtered, &[0, 4, 7, 12], &params(1e-6, 4));
         assert_eq!(bounds, vec![0, 4, 7, 12]);
         assert_eq!(summary.rounds, 1);

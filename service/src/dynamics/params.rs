@@ -117,11 +117,7 @@ impl LabelParams {
                 ),
             ));
         }
-        if self
-            .slope_interval
-            .iter()
-            .any(|bound| !bound.is_finite())
-        {
+        if self.slope_interval.iter().any(|bound| !bound.is_finite()) {
             return Err(DynamicsError::invalid(
                 "slope_interval",
                 format!("{:?}", self.slope_interval),

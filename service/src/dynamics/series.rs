@@ -58,19 +58,15 @@ pub(crate) fn label_checked(
     params: &LabelParams,
     context: &str,
 ) -> Result<SeriesLabeling, DynamicsError> {
-    let filtered = filtfilt(&params.filter(), prices).ok_or_else(|| {
-        DynamicsError::SeriesTooShort {
+    let filtered =
+        filtfilt(&params.filter(), prices).ok_or_else(|| DynamicsError::SeriesTooShort {
             context: context.to_string(),
             len: prices.len(),
             minimum: MIN_SERIES_LEN,
-        }
-    })?;
+        })?;
     let filtered_values = filtered.as_slice().unwrap_or(&[]);
     let pct_return_filtered = pct_change(filtered.view());
-    let boundaries = enforce_min_length(
-        &turning_points(&pct_return_filtered),
-        params.min_length(),
-    );
+    let boundaries = enforce_min_length(&turning_points(&pct_return_filtered), params.min_length());
     let (boundaries, merging) = if params.merging_enabled() {
         merge_segments(filtered_values, &boundaries, params)
     } else {
@@ -96,7 +92,10 @@ pub(crate) fn label_checked(
         .collect();
     let mut labels = Vec::with_capacity(prices.len());
     for segment in &segments {
-        labels.extend(std::iter::repeat_n(segment.label, segment.end - segment.start));
+        labels.extend(std::iter::repeat_n(
+            segment.label,
+            segment.end - segment.start,
+        ));
     }
     let price_values = prices.to_vec();
     let runs = label_runs(&price_values, &labels);
@@ -160,7 +159,11 @@ mod tests {
         let prices = zigzag(400);
         let result = label_series(&prices, &params).unwrap();
         // Around t = 0 the series rises (sin'(0) > 0); around t = 40*pi it falls.
-        assert!(result.labels[5] > result.labels[126], "{:?}", result.segments);
+        assert!(
+            result.labels[5] > result.labels[126],
+            "{:?}",
+            result.segments
+        );
     }
 
     #[test]

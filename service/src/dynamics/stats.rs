@@ -114,7 +114,10 @@ mod tests {
         let labels = [1, 1, 0, 0, 1, 1];
         let summary = summarize(&label_runs(&prices, &labels), 3);
         assert_eq!(summary.len(), 2);
-        assert_eq!((summary[1].label, summary[1].runs, summary[1].rows), (1, 2, 4));
+        assert_eq!(
+            (summary[1].label, summary[1].runs, summary[1].rows),
+            (1, 2, 4)
+        );
         assert_eq!(summary[1].mean_max_rise, 1.5);
     }
 }
