@@ -144,6 +144,12 @@ pub fn label_csv(
         )?);
     }
     write_rows(output, &headers, &records, &series, &labeled)?;
+    tracing::info!(
+        rows = records.len(),
+        tics = series.len(),
+        key_indicator = %params.key_indicator,
+        "labeled market dynamics"
+    );
 
     let tics = series
         .iter()

@@ -228,6 +228,8 @@ pub fn merge_segments(
             summary.nan_distances += usize::from(left.is_nan() || right.is_nan());
 
             if python_min(left, right) < threshold {
+                // The original would merge "right" into the series end here when
+                // `right` is that NaN; merge left instead (see README).
                 let merge_left = left < right || next == end;
                 match (merge_left, left_entry) {
                     (true, Some(_)) => segments.remove(entry),
