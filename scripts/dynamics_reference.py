@@ -10,6 +10,10 @@ few filter settings, and writes one JSON file per data file into --out.
     DYNAMICS_REFERENCE_DIR=/tmp/dynamics-ref cargo test -p tmctl-service --test dynamics_filter_parity
 
 Floats are written with repr(), so they round-trip exactly.
+
+With --fastdtw-cases FILE it instead writes random FastDTW and segment-distance
+cases computed with the `fastdtw` package (pip install fastdtw); the committed
+tests/fixtures/dynamics/fastdtw_cases.json was made with --seed 7.
 """
 import argparse
 import json
@@ -50,12 +54,44 @@ def reference_for(path):
             "tic_column": TIC_COLUMN, "cases": cases}
 
 
+def fastdtw_cases(seed):
+    import math
+    import random
+
+    from fastdtw import fastdtw
+
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(60):
+        x = [round(rng.uniform(50, 150), rng.choice([0, 2, 6])) for _ in range(rng.randint(1, 90))]
+        y = [round(rng.uniform(50, 150), rng.choice([0, 2, 6])) for _ in range(rng.randint(1, 90))]
+        distance, _ = fastdtw(x, y)
+        # Segment distance as the labeler defines it (shorter slides over longer).
+        rounds = rng.randint(1, 20)
+        longer, shorter = (x, y) if len(x) > len(y) else (y, x)
+        step = max(1, math.floor((len(longer) - len(shorter)) / (rounds * 3 + 10)))
+        windows = [fastdtw(shorter, longer[i:i + len(shorter)])[0]
+                   for i in range(0, len(longer) - len(shorter), step)]
+        segment = float(np.mean(windows) / (len(shorter) * np.mean(shorter))) if windows else None
+        cases.append({"x": x, "y": y, "fastdtw": float(distance), "round": rounds,
+                      "segment_distance": segment})
+    return {"seed": seed, "cases": cases}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "trademaster")
     parser.add_argument("--data", default=default_data, help="folder of the shared data CSV files")
-    parser.add_argument("--out", required=True, help="folder to write <file>.json references into")
+    parser.add_argument("--out", help="folder to write <file>.json references into")
+    parser.add_argument("--fastdtw-cases", help="write FastDTW cases to this JSON file instead")
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    if args.fastdtw_cases:
+        with open(args.fastdtw_cases, "w") as out:
+            json.dump(fastdtw_cases(args.seed), out, separators=(",", ":"))
+        return
+    if not args.out:
+        parser.error("--out is required")
     os.makedirs(args.out, exist_ok=True)
     names = sorted(n for n in os.listdir(args.data) if n.endswith(".csv"))
     if not names:

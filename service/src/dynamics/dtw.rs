@@ -97,8 +97,15 @@ impl FastDtw {
                 lo = lo.min(path_lo);
                 hi = hi.max(path_hi);
             }
-            let fine_lo = 2 * lo.saturating_sub(RADIUS);
-            let fine_hi = (2 * (hi + RADIUS) + 1).min(len_y - 1);
+            if lo > hi {
+                // No coarse path (cannot happen after a DTW pass): search the whole row.
+                (lo, hi) = (0, len_y);
+            }
+            let fine_lo = lo.saturating_sub(RADIUS).saturating_mul(2);
+            let fine_hi = (hi + RADIUS)
+                .saturating_mul(2)
+                .saturating_add(1)
+                .min(len_y - 1);
             // Rows are scanned from the previous row's first column onwards.
             let fine_lo = fine_lo.max(previous_lo).min(len_y - 1);
             previous_lo = fine_lo;

@@ -42,6 +42,9 @@ pub fn enforce_min_length(points: &[usize], min_length: usize) -> Vec<usize> {
     let (Some(&first), Some(&end)) = (points.first(), points.last()) else {
         return points.to_vec();
     };
+    if points.len() < 3 {
+        return points.to_vec();
+    }
     let mut kept = vec![first];
     let mut current_start = first;
     for &point in &points[1..points.len() - 1] {
