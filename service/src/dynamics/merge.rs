@@ -86,6 +86,26 @@ impl PairDistances {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Left,
+    Right,
+}
+
+/// The original's decision: merge when `min(left, right) < threshold`, into
+/// the left neighbour if `left < right`, else into the right one.
+fn merge_direction(left: f64, right: f64, threshold: f64) -> Option<Direction> {
+    if python_min(left, right) < threshold {
+        Some(if left < right {
+            Direction::Left
+        } else {
+            Direction::Right
+        })
+    } else {
+        None
+    }
+}
+
 /// Python's `min(a, b)`: the first argument unless the second is smaller.
 fn python_min(a: f64, b: f64) -> f64 {
     if b < a {
@@ -227,22 +247,18 @@ pub fn merge_segments(
             }
             summary.nan_distances += usize::from(left.is_nan() || right.is_nan());
 
-            if python_min(left, right) < threshold {
-                // The original would merge "right" into the series end here when
-                // `right` is that NaN; merge left instead (see README).
-                let merge_left = left < right || next == end;
-                match (merge_left, left_entry) {
-                    (true, Some(_)) => segments.remove(entry),
-                    (false, _) => {
-                        segments.start[next] = from;
-                        segments.remove(entry);
-                    }
-                    // Unreachable: merging left requires a finite left distance.
-                    (true, None) => {
-                        entry = next;
-                        continue;
-                    }
+            let merged = match merge_direction(left, right, threshold) {
+                Some(Direction::Right) if next != end => {
+                    segments.start[next] = from;
+                    true
                 }
+                // The original would merge "right" into the series end when
+                // `right` is that NaN; merge left instead (see README).
+                Some(_) => left_entry.is_some(),
+                None => false,
+            };
+            if merged {
+                segments.remove(entry);
                 summary.merges += 1;
                 changed = true;
             }
@@ -279,6 +295,20 @@ mod tests {
     fn python_min_keeps_the_first_argument_with_nan() {
         assert!(python_min(f64::NAN, 1.0).is_nan());
         assert_eq!(python_min(1.0, f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn nan_distances_decide_like_python() {
+        let nan = f64::NAN;
+        // min(nan, 0.01) is nan: no merge although the right side is close.
+        assert_eq!(merge_direction(nan, 0.01, 0.03), None);
+        // min(0.01, nan) is 0.01, but 0.01 < nan is false: merges right.
+        assert_eq!(merge_direction(0.01, nan, 0.03), Some(Direction::Right));
+        assert_eq!(merge_direction(0.01, 0.02, 0.03), Some(Direction::Left));
+        // Ties go right.
+        assert_eq!(merge_direction(0.01, 0.01, 0.03), Some(Direction::Right));
+        assert_eq!(merge_direction(f64::INFINITY, nan, 0.03), None);
+        assert_eq!(merge_direction(0.05, 0.04, 0.03), None);
     }
 
     fn params(threshold: f64, max_len: usize) -> LabelParams {

@@ -49,12 +49,14 @@ pub struct LabelParams {
     pub timestamp: String,
     /// Column naming the instrument; when absent the whole file is one series.
     pub tic: String,
+    #[serde(alias = "labeling_method")]
     pub method: LabelingMethod,
     /// `[low, high]` slopes (percent per step) for [`LabelingMethod::Slope`].
     pub slope_interval: [f64; 2],
     /// T, DTW-distance threshold under which segments merge; -1 disables merging.
     pub merging_threshold: f64,
     /// C; neighbours whose labels differ by more than C may not merge; -1 disables.
+    #[serde(alias = "merging_dynamic_constraint")]
     pub merging_constraint: i64,
 }
 
@@ -188,6 +190,18 @@ mod tests {
         assert_eq!(params.min_length(), 0);
         assert!(!params.merging_enabled());
         assert_eq!(params.constraint(), None);
+    }
+
+    #[test]
+    fn deserializes_with_the_original_field_names() {
+        let params: LabelParams = serde_json::from_str(
+            r#"{"labeling_method": "quantile", "merging_dynamic_constraint": 1, "dynamic_number": 5}"#,
+        )
+        .unwrap();
+        assert_eq!(params.method, LabelingMethod::Quantile);
+        assert_eq!(params.merging_constraint, 1);
+        assert_eq!(params.dynamic_number, 5);
+        assert_eq!(params.max_length_expectation, 300);
     }
 
     #[test]
