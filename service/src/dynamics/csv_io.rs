@@ -1,9 +1,9 @@
 //! Labeling a whole CSV file: every tic separately, rows kept in file order.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 
-use ndarray::Array1;
 use serde::Serialize;
 
 use super::error::DynamicsError;
@@ -98,34 +98,32 @@ pub fn label_csv(
 
     let mut records = Vec::new();
     let mut series: Vec<Series> = Vec::new();
-    let mut series_of_tic: HashMap<String, usize> = HashMap::new();
+    let mut series_of_tic: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut record = csv::ByteRecord::new();
     while reader.read_byte_record(&mut record)? {
         let row = records.len() + 1;
-        let field = |index: usize| String::from_utf8_lossy(record.get(index).unwrap_or(b""));
-        let raw = field(key_column);
-        let price = raw
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|p| p.is_finite())
-            .ok_or_else(|| DynamicsError::BadValue {
-                row,
-                column: params.key_indicator.clone(),
-                value: raw.to_string(),
-            })?;
+        let raw = record.get(key_column).unwrap_or(b"");
+        let price = parse_price(raw).ok_or_else(|| DynamicsError::BadValue {
+            row,
+            column: params.key_indicator.clone(),
+            value: String::from_utf8_lossy(raw).into_owned(),
+        })?;
         let tic = match tic_column {
-            Some(index) => field(index).into_owned(),
-            None => params.tic.clone(),
+            Some(index) => record.get(index).unwrap_or(b""),
+            None => params.tic.as_bytes(),
         };
-        let index = *series_of_tic.entry(tic.clone()).or_insert_with(|| {
-            series.push(Series {
-                tic,
-                rows: Vec::new(),
-                prices: Vec::new(),
-            });
-            series.len() - 1
-        });
+        let index = match series_of_tic.get(tic) {
+            Some(&index) => index,
+            None => {
+                series.push(Series {
+                    tic: String::from_utf8_lossy(tic).into_owned(),
+                    rows: Vec::new(),
+                    prices: Vec::new(),
+                });
+                series_of_tic.insert(tic.to_vec(), series.len() - 1);
+                series.len() - 1
+            }
+        };
         series[index].rows.push(records.len());
         series[index].prices.push(price);
         records.push(record.clone());
@@ -137,11 +135,7 @@ pub fn label_csv(
     let mut labeled = Vec::with_capacity(series.len());
     for one in &series {
         let context = format!("tic {:?}", one.tic);
-        labeled.push(label_checked(
-            Array1::from(one.prices.clone()).view(),
-            params,
-            &context,
-        )?);
+        labeled.push(label_checked(&one.prices, params, &context)?);
     }
     write_rows(output, &headers, &records, &series, &labeled)?;
     tracing::info!(
@@ -171,6 +165,16 @@ pub fn label_csv(
     })
 }
 
+/// A finite number, surrounding spaces allowed.
+fn parse_price(raw: &[u8]) -> Option<f64> {
+    std::str::from_utf8(raw)
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|price| price.is_finite())
+}
+
 fn write_rows(
     output: impl Write,
     headers: &csv::StringRecord,
@@ -192,13 +196,23 @@ fn write_rows(
     }
     writer.write_byte_record(&header)?;
     let mut line = csv::ByteRecord::new();
+    let mut text = String::new();
     for (record, &(series_index, position)) in records.iter().zip(&placement) {
         let result = &labeled[series_index];
         line.clone_from(record);
-        line.push_field(format!("{:?}", result.pct_return[position]).as_bytes());
-        line.push_field(format!("{:?}", result.filtered[position]).as_bytes());
-        line.push_field(format!("{:?}", result.pct_return_filtered[position]).as_bytes());
-        line.push_field(result.labels[position].to_string().as_bytes());
+        for value in [
+            result.pct_return[position],
+            result.filtered[position],
+            result.pct_return_filtered[position],
+        ] {
+            text.clear();
+            // Debug formatting is the shortest text that reads back to the same f64.
+            let _ = write!(text, "{value:?}");
+            line.push_field(text.as_bytes());
+        }
+        text.clear();
+        let _ = write!(text, "{}", result.labels[position]);
+        line.push_field(text.as_bytes());
         writer.write_byte_record(&line)?;
     }
     writer.flush()?;

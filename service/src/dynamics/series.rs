@@ -48,7 +48,7 @@ pub fn label_series(prices: &[f64], params: &LabelParams) -> Result<SeriesLabeli
             value: prices[row].to_string(),
         });
     }
-    label_checked(ArrayView1::from(prices), params, "the series")
+    label_checked(prices, params, "the series")
 }
 
 /// [`label_series`] for values already checked to be finite, with `context`
@@ -97,8 +97,7 @@ pub(crate) fn label_checked(
             segment.end - segment.start,
         ));
     }
-    let price_values = prices.to_vec();
-    let runs = label_runs(&price_values, &labels);
+    let runs = label_runs(prices, &labels);
     tracing::debug!(
         context,
         rows = prices.len(),
@@ -107,7 +106,7 @@ pub(crate) fn label_checked(
         "labeled series"
     );
     Ok(SeriesLabeling {
-        pct_return: Array1::from(pct_change(prices)),
+        pct_return: Array1::from(pct_change(ArrayView1::from(prices))),
         filtered,
         pct_return_filtered: Array1::from(pct_return_filtered),
         labels: Array1::from(labels),
