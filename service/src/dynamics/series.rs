@@ -54,16 +54,17 @@ pub fn label_series(prices: &[f64], params: &LabelParams) -> Result<SeriesLabeli
 /// [`label_series`] for values already checked to be finite, with `context`
 /// naming the series in errors.
 pub(crate) fn label_checked(
-    prices: ArrayView1<'_, f64>,
+    prices: &[f64],
     params: &LabelParams,
     context: &str,
 ) -> Result<SeriesLabeling, DynamicsError> {
-    let filtered =
-        filtfilt(&params.filter(), prices).ok_or_else(|| DynamicsError::SeriesTooShort {
+    let filtered = filtfilt(&params.filter(), ArrayView1::from(prices)).ok_or_else(|| {
+        DynamicsError::SeriesTooShort {
             context: context.to_string(),
             len: prices.len(),
             minimum: MIN_SERIES_LEN,
-        })?;
+        }
+    })?;
     let filtered_values = filtered.as_slice().unwrap_or(&[]);
     let pct_return_filtered = pct_change(filtered.view());
     let boundaries = enforce_min_length(&turning_points(&pct_return_filtered), params.min_length());
