@@ -165,3 +165,13 @@ fn dj30_test_split_29_tics_merging_without_constraint() {
 fn btc_slope_with_interval_chosen_from_the_slopes() {
     check_fixture("btc_autoslope.json");
 }
+
+#[test]
+fn exchange_test_split_22_currencies_with_service_defaults() {
+    check_fixture("exchange_service.json");
+}
+
+#[test]
+fn dj30_valid_split_29_tics_with_tool_defaults() {
+    check_fixture("dj30valid_cli.json");
+}
