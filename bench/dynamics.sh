@@ -21,7 +21,7 @@ scenarios=(
 for scenario in "${scenarios[@]}"; do
   log=$(mktemp)
   /usr/bin/time -v "$binary" --ignored --exact "$scenario" --nocapture --test-threads=1 >"$log" 2>&1
-  line=$(grep '^BENCH' "$log")
+  line=$(grep -o 'BENCH .*' "$log")
   peak=$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')
   echo "$line peak_rss_mib=$((peak / 1024))"
   rm -f "$log"

@@ -293,3 +293,33 @@ fn odd_series_never_panic() {
         }
     }
 }
+
+#[test]
+fn quoted_fields_and_crlf_lines_are_kept_verbatim() {
+    let mut input = String::from("date,note,adjcp\r\n");
+    for row in 0..30 {
+        let note = if row == 3 {
+            "\"two\r\nlines, quoted\"".to_string()
+        } else {
+            format!("\"n, {row}\"")
+        };
+        input.push_str(&format!("d{row},{note},{}\r\n", price(0, row)));
+        if row == 10 {
+            input.push_str("\r\n");
+        }
+    }
+    let output = run(&input, &quantile_params()).unwrap();
+    assert!(output.starts_with(
+        "date,note,adjcp,pct_return,key_indicator_filtered,pct_return_filtered,label\n"
+    ));
+    assert!(output.contains("\nd3,\"two\r\nlines, quoted\","));
+    let mut reader = csv::Reader::from_reader(output.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 30);
+    for (row, record) in records.iter().enumerate() {
+        assert_eq!(record.len(), 7);
+        assert_eq!(&record[0], format!("d{row}"));
+        assert_eq!(record[2].parse::<f64>().unwrap(), price(0, row));
+    }
+    assert_eq!(&records[3][1], "two\r\nlines, quoted");
+}

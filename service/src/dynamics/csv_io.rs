@@ -1,8 +1,8 @@
 //! Labeling a whole CSV file: every tic separately, rows kept in file order.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io::{Read, Write};
+use std::io::{BufWriter, Read, Write};
+use std::ops::Range;
 
 use serde::Serialize;
 
@@ -65,17 +65,19 @@ struct Series {
 }
 
 /// Reads `input` as CSV with a header, labels the `key_indicator` series of
-/// each tic independently and writes every input row (all its columns, in
+/// each tic independently and writes every input row (its text unchanged, in
 /// file order) followed by [`OUTPUT_COLUMNS`].
 pub fn label_csv(
-    input: impl Read,
+    mut input: impl Read,
     output: impl Write,
     params: &LabelParams,
 ) -> Result<LabelReport, DynamicsError> {
     params.validate()?;
+    let mut text = Vec::new();
+    input.read_to_end(&mut text).map_err(DynamicsError::Read)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(input);
+        .from_reader(text.as_slice());
     let headers = reader.headers()?.clone();
     if headers.is_empty() {
         return Err(DynamicsError::EmptyInput);
@@ -96,12 +98,18 @@ pub fn label_csv(
     )?;
     let tic_column = headers.iter().position(|h| h == params.tic);
 
-    let mut records = Vec::new();
+    // Byte ranges of the header and of every row, so output rows repeat the input text.
+    let header_span = 0..position(&reader);
+    let mut row_spans = Vec::new();
     let mut series: Vec<Series> = Vec::new();
     let mut series_of_tic: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record)? {
-        let row = records.len() + 1;
+    loop {
+        let row_start = position(&reader);
+        if !reader.read_byte_record(&mut record)? {
+            break;
+        }
+        let row = row_spans.len() + 1;
         let raw = record.get(key_column).unwrap_or(b"");
         let price = parse_price(raw).ok_or_else(|| DynamicsError::BadValue {
             row,
@@ -124,11 +132,11 @@ pub fn label_csv(
                 series.len() - 1
             }
         };
-        series[index].rows.push(records.len());
+        series[index].rows.push(row_spans.len());
         series[index].prices.push(price);
-        records.push(record.clone());
+        row_spans.push(row_start..position(&reader));
     }
-    if records.is_empty() {
+    if row_spans.is_empty() {
         return Err(DynamicsError::EmptyInput);
     }
 
@@ -137,9 +145,14 @@ pub fn label_csv(
         let context = format!("tic {:?}", one.tic);
         labeled.push(label_checked(&one.prices, params, &context)?);
     }
-    write_rows(output, &headers, &records, &series, &labeled)?;
+    let rows = Rows {
+        text: &text,
+        header: header_span,
+        spans: &row_spans,
+    };
+    write_rows(output, &rows, &series, &labeled).map_err(DynamicsError::Io)?;
     tracing::info!(
-        rows = records.len(),
+        rows = row_spans.len(),
         tics = series.len(),
         key_indicator = %params.key_indicator,
         "labeled market dynamics"
@@ -159,10 +172,14 @@ pub fn label_csv(
         })
         .collect();
     Ok(LabelReport {
-        rows: records.len(),
+        rows: row_spans.len(),
         params: params.clone(),
         tics,
     })
+}
+
+fn position(reader: &csv::Reader<&[u8]>) -> usize {
+    usize::try_from(reader.position().byte()).unwrap_or(usize::MAX)
 }
 
 /// A finite number, surrounding spaces allowed.
@@ -175,46 +192,61 @@ fn parse_price(raw: &[u8]) -> Option<f64> {
         .filter(|price| price.is_finite())
 }
 
+/// The input text with the byte range of its header and of each row.
+struct Rows<'a> {
+    text: &'a [u8],
+    header: Range<usize>,
+    spans: &'a [Range<usize>],
+}
+
+impl Rows<'_> {
+    /// A row's text without its line break (or blank lines around it).
+    fn line(&self, span: &Range<usize>) -> &[u8] {
+        let bytes = self.text.get(span.clone()).unwrap_or(b"");
+        let is_break = |b: &u8| *b == b'\n' || *b == b'\r';
+        let start = bytes
+            .iter()
+            .position(|b| !is_break(b))
+            .unwrap_or(bytes.len());
+        let end = bytes
+            .iter()
+            .rposition(|b| !is_break(b))
+            .map_or(start, |k| k + 1);
+        &bytes[start..end.max(start)]
+    }
+}
+
 fn write_rows(
     output: impl Write,
-    headers: &csv::StringRecord,
-    records: &[csv::ByteRecord],
+    rows: &Rows<'_>,
     series: &[Series],
     labeled: &[SeriesLabeling],
-) -> Result<(), DynamicsError> {
+) -> std::io::Result<()> {
     // Where each file row landed: (series, position within the series).
-    let mut placement = vec![(0, 0); records.len()];
+    let mut placement = vec![(0, 0); rows.spans.len()];
     for (series_index, one) in series.iter().enumerate() {
         for (position, &row) in one.rows.iter().enumerate() {
             placement[row] = (series_index, position);
         }
     }
-    let mut writer = csv::Writer::from_writer(output);
-    let mut header = csv::ByteRecord::from(headers.clone());
+    let mut out = BufWriter::new(output);
+    out.write_all(rows.line(&rows.header))?;
     for name in OUTPUT_COLUMNS {
-        header.push_field(name.as_bytes());
+        write!(out, ",{name}")?;
     }
-    writer.write_byte_record(&header)?;
-    let mut line = csv::ByteRecord::new();
-    let mut text = String::new();
-    for (record, &(series_index, position)) in records.iter().zip(&placement) {
+    out.write_all(b"\n")?;
+    for (span, &(series_index, position)) in rows.spans.iter().zip(&placement) {
         let result = &labeled[series_index];
-        line.clone_from(record);
-        for value in [
+        out.write_all(rows.line(span))?;
+        // Debug formatting is the shortest text that reads back to the same f64.
+        writeln!(
+            out,
+            ",{:?},{:?},{:?},{}",
             result.pct_return[position],
             result.filtered[position],
             result.pct_return_filtered[position],
-        ] {
-            text.clear();
-            // Debug formatting is the shortest text that reads back to the same f64.
-            let _ = write!(text, "{value:?}");
-            line.push_field(text.as_bytes());
-        }
-        text.clear();
-        let _ = write!(text, "{}", result.labels[position]);
-        line.push_field(text.as_bytes());
-        writer.write_byte_record(&line)?;
+            result.labels[position]
+        )?;
     }
-    writer.flush()?;
-    Ok(())
+    out.flush()
 }

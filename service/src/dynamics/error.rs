@@ -39,8 +39,11 @@ pub enum DynamicsError {
     #[error("CSV input: {0}")]
     Csv(#[from] csv::Error),
 
+    #[error("reading the input: {0}")]
+    Read(std::io::Error),
+
     #[error("writing the labeled output: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
 }
 
 impl DynamicsError {
