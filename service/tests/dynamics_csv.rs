@@ -183,7 +183,14 @@ fn bad_parameters_are_refused() {
                 dynamic_number: 1,
                 ..quantile_params()
             },
-            "invalid parameter dynamic_number = 1: at least 2 regimes are needed",
+            "invalid parameter dynamic_number = 1: between 2 and 1000 regimes",
+        ),
+        (
+            LabelParams {
+                dynamic_number: 5000,
+                ..quantile_params()
+            },
+            "invalid parameter dynamic_number = 5000: between 2 and 1000 regimes",
         ),
         (
             LabelParams {

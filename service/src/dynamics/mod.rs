@@ -42,6 +42,8 @@ pub use csv_io::{label_csv, LabelReport, TicReport, OUTPUT_COLUMNS};
 pub use error::DynamicsError;
 pub use labels::Labeler;
 pub use merge::MergeSummary;
-pub use params::{LabelParams, LabelingMethod, DEFAULT_FILTER_PERIOD, MAX_MERGING_ROUNDS};
+pub use params::{
+    LabelParams, LabelingMethod, DEFAULT_FILTER_PERIOD, MAX_DYNAMIC_NUMBER, MAX_MERGING_ROUNDS,
+};
 pub use series::{label_series, Segment, SeriesLabeling};
 pub use stats::{LabelSummary, RunStats};

@@ -81,17 +81,20 @@ impl Default for LabelParams {
 /// The filter period used when `min_length_limit` is -1.
 pub const DEFAULT_FILTER_PERIOD: i64 = 7;
 
+/// The largest number of regimes accepted.
+pub const MAX_DYNAMIC_NUMBER: usize = 1000;
+
 /// Rounds of merging at most.
 pub const MAX_MERGING_ROUNDS: usize = 20;
 
 impl LabelParams {
     /// Checks every parameter, naming the first bad one.
     pub fn validate(&self) -> Result<(), DynamicsError> {
-        if self.dynamic_number < 2 {
+        if !(2..=MAX_DYNAMIC_NUMBER).contains(&self.dynamic_number) {
             return Err(DynamicsError::invalid(
                 "dynamic_number",
                 self.dynamic_number,
-                "at least 2 regimes are needed",
+                format!("between 2 and {MAX_DYNAMIC_NUMBER} regimes"),
             ));
         }
         if self.min_length_limit != -1 && self.min_length_limit < 1 {
