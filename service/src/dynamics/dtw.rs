@@ -62,6 +62,8 @@ impl FastDtw {
             levels += 1;
         }
 
+        // Full DTW on the coarsest level, then each finer level searches only
+        // around the path found one level up.
         let mut distance = f64::INFINITY;
         for level in (0..=levels).rev() {
             let pyramid = std::mem::take(&mut self.pyramid);
