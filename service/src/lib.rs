@@ -1,6 +1,7 @@
 //! The TradeMaster trading service that the stack runs (`tmctl serve`).
 
 pub mod algo;
+pub mod dynamics;
 pub mod plot;
 
 use std::net::SocketAddr;
