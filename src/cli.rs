@@ -71,6 +71,9 @@ pub enum Command {
     Down(DownArgs),
     /// List the project's containers: service, replica, state, health, ports, uptime, image.
     Ps,
+    /// Market dynamics: label a price series with regimes (slice and merge).
+    #[command(subcommand)]
+    Dynamics(DynamicsCommand),
     /// Run the TradeMaster trading service.
     Serve(ServeArgs),
     /// Probe an HTTP URL; exit 0 on a 2xx answer (used by container healthchecks).
@@ -134,6 +137,56 @@ pub struct DownArgs {
     /// How long to wait for another up/down on the same project to finish.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub lock_wait: std::time::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DynamicsCommand {
+    /// Label every row of a TradeMaster CSV with its market regime; writes the input columns
+    /// plus pct_return, key_indicator_filtered, pct_return_filtered and label.
+    Label(LabelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// CSV to label (TradeMaster columns; one series per tic).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the labeled CSV.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Column holding the price series.
+    #[arg(long, default_value = "adjcp")]
+    pub key_indicator: String,
+    /// Column holding the dates.
+    #[arg(long, default_value = "date")]
+    pub timestamp: String,
+    /// Column holding the instrument; each tic is labeled on its own.
+    #[arg(long, default_value = "tic")]
+    pub tic: String,
+    /// Number of regimes N (labels 0..N-1, bear to bull).
+    #[arg(long, default_value_t = 3)]
+    pub dynamic_number: usize,
+    /// Minimum segment length L (-1: 7).
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub min_length: i64,
+    /// Low-pass filter strength F (cutoff 2/(L*F)).
+    #[arg(long, default_value_t = 1.0)]
+    pub filter_strength: f64,
+    /// Segments shorter than M may merge with a neighbour.
+    #[arg(long, default_value_t = 300)]
+    pub max_length: usize,
+    /// quantile or slope.
+    #[arg(long, default_value = "quantile")]
+    pub method: String,
+    /// LOW,HIGH slope interval for --method slope (percent per step).
+    #[arg(long, default_value = "-0.01,0.01", allow_hyphen_values = true)]
+    pub slope_interval: String,
+    /// DTW merging threshold T (-1: no merging).
+    #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
+    pub merging_threshold: f64,
+    /// Largest label difference two merging segments may have (-1: any).
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub merging_constraint: i64,
 }
 
 #[derive(Debug, Args)]

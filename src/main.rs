@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use tmctl::cli::{Cli, Command};
+use tmctl::cli::{Cli, Command, DynamicsCommand};
 use tmctl::commands::{self, Context};
 
 fn main() -> ExitCode {
@@ -51,6 +51,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Plan(args) => commands::plan::run(&context, args),
                 Command::Down(args) => done(commands::down::run(&context, args)),
                 Command::Ps => done(commands::ps::run(&context)),
+                Command::Dynamics(DynamicsCommand::Label(args)) => {
+                    done(commands::dynamics::label(&context, args))
+                }
                 Command::Serve(_) | Command::Probe(_) => unreachable!("handled above"),
             }
         }

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod down;
+pub mod dynamics;
 pub mod plan;
 pub mod probe;
 pub mod profiles;

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod stack;
+
 use tmctl::profile::{LoadedProfile, ProfileError, ProfileStore, Variables};
 
 /// A temporary project folder with a `profiles/` directory.
