@@ -68,7 +68,7 @@ fn dev_stack_lifecycle() {
     assert_eq!(stack.tmctl(&["plan"]).status.code(), Some(0));
 
     // Editing one service's environment: plan names it, up recreates only it.
-    let edited = stack_with_log_level(&stack, "debug");
+    let mut edited = stack_with_log_level(&stack, "debug");
     let plan = edited.output().expect("plan");
     let (stdout, _) = text(&plan);
     assert_eq!(plan.status.code(), Some(2), "{stdout}");

@@ -239,7 +239,7 @@ pub fn train(
                     &mut optimizer,
                 ));
             }
-            if step_count % p.target_update == 0 {
+            if step_count.is_multiple_of(p.target_update) {
                 target = model.q.clone();
             }
         }
