@@ -71,6 +71,10 @@ pub enum Command {
     Down(DownArgs),
     /// List the project's containers: service, replica, state, health, ports, uptime, image.
     Ps,
+    /// Show container logs, replicas multiplexed with prefixes.
+    Logs(LogsArgs),
+    /// Run a command in a service's container; its exit code is passed through.
+    Exec(ExecArgs),
     /// Market dynamics: label a price series with regimes (slice and merge).
     #[command(subcommand)]
     Dynamics(DynamicsCommand),
@@ -124,6 +128,36 @@ pub struct PlanArgs {
     /// Plan with N replicas of SERVICE (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only this service (all services when omitted).
+    pub service: Option<String>,
+    /// Keep following new output.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Lines to show from the end of each container's log.
+    #[arg(long, short = 'n', default_value = "all")]
+    pub tail: String,
+    /// Only output since a time: a duration ago (10m, 2h) or an RFC 3339 timestamp.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Prefix each line with its timestamp.
+    #[arg(long, short = 't')]
+    pub timestamps: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Service to run in.
+    pub service: String,
+    /// Replica number.
+    #[arg(long, default_value_t = 1)]
+    pub replica: u32,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

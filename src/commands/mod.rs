@@ -3,6 +3,8 @@
 pub mod config;
 pub mod down;
 pub mod dynamics;
+pub mod exec;
+pub mod logs;
 pub mod plan;
 pub mod probe;
 pub mod profiles;
