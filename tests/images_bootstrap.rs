@@ -20,13 +20,24 @@ async fn every_stand_in_is_present_and_labelled_as_bootstrapped() {
             .iter()
             .find(|b| b.image == standin.image())
             .unwrap_or_else(|| panic!("no bootstrap result for {}", standin.image()));
-        assert_ne!(result.outcome, Outcome::AlreadyPresent, "{} came from elsewhere", standin.image());
-        assert!(result.size > 10_000_000, "{} is suspiciously small", standin.image());
+        assert_ne!(
+            result.outcome,
+            Outcome::AlreadyPresent,
+            "{} came from elsewhere",
+            standin.image()
+        );
+        assert!(
+            result.size > 10_000_000,
+            "{} is suspiciously small",
+            standin.image()
+        );
     }
     let images: Vec<&str> = StandIn::ALL.iter().map(|s| s.image()).collect();
     let statuses = list(&docker, &images).await.unwrap();
     for status in statuses {
-        let present = status.present.unwrap_or_else(|| panic!("{} missing", status.image));
+        let present = status
+            .present
+            .unwrap_or_else(|| panic!("{} missing", status.image));
         assert_eq!(present.origin, Origin::Bootstrapped, "{}", status.image);
     }
 }
@@ -39,22 +50,44 @@ async fn postgres_initialises_the_database_and_accepts_the_password_over_tcp() {
         &docker,
         "postgres:15",
         "postgres",
-        &["POSTGRES_USER=trader", "POSTGRES_PASSWORD=s3cret pw", "POSTGRES_DB=trademaster"],
+        &[
+            "POSTGRES_USER=trader",
+            "POSTGRES_PASSWORD=s3cret pw",
+            "POSTGRES_DB=trademaster",
+        ],
         None,
     )
     .await;
     let ready = pg
         .wait_for(
-            &["sh", "-c", "pg_isready -h 127.0.0.1 -U $POSTGRES_USER -d $POSTGRES_DB"],
+            &[
+                "sh",
+                "-c",
+                "pg_isready -h 127.0.0.1 -U $POSTGRES_USER -d $POSTGRES_DB",
+            ],
             &["POSTGRES_USER=trader", "POSTGRES_DB=trademaster"],
             Duration::from_secs(90),
         )
         .await;
-    assert!(ready, "postgres never became ready; logs:\n{}", pg.logs().await);
+    assert!(
+        ready,
+        "postgres never became ready; logs:\n{}",
+        pg.logs().await
+    );
 
     let (code, out) = pg
         .exec(
-            &["psql", "-h", "127.0.0.1", "-U", "trader", "-d", "trademaster", "-tAc", "select 1"],
+            &[
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "trader",
+                "-d",
+                "trademaster",
+                "-tAc",
+                "select 1",
+            ],
             &["PGPASSWORD=s3cret pw"],
             Some("postgres"),
         )
@@ -65,7 +98,17 @@ async fn postgres_initialises_the_database_and_accepts_the_password_over_tcp() {
         let pg = &pg;
         async move {
             pg.exec(
-                &["psql", "-h", "127.0.0.1", "-U", "trader", "-d", "trademaster", "-tAc", sql],
+                &[
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "trader",
+                    "-d",
+                    "trademaster",
+                    "-tAc",
+                    sql,
+                ],
                 &["PGPASSWORD=s3cret pw"],
                 Some("postgres"),
             )
@@ -80,9 +123,23 @@ async fn postgres_initialises_the_database_and_accepts_the_password_over_tcp() {
             .trim(),
         "t"
     );
-    let (_, hba) = pg.exec(&["sh", "-c", "grep -v '^#' \"$PGDATA/pg_hba.conf\" | grep . | tail -1"], &[], None).await;
+    let (_, hba) = pg
+        .exec(
+            &[
+                "sh",
+                "-c",
+                "grep -v '^#' \"$PGDATA/pg_hba.conf\" | grep . | tail -1",
+            ],
+            &[],
+            None,
+        )
+        .await;
     assert_eq!(hba.trim(), "host all all all scram-sha-256");
-    assert_eq!(pg.main_process_uid().await, "999", "postgres must not run as root");
+    assert_eq!(
+        pg.main_process_uid().await,
+        "999",
+        "postgres must not run as root"
+    );
     for tool in ["pg_dump", "pg_restore", "psql", "pg_isready"] {
         let (code, out) = pg.exec(&[tool, "--version"], &[], None).await;
         assert_eq!(code, 0, "{tool}: {out}");
@@ -103,7 +160,10 @@ async fn postgres_refuses_to_initialise_without_a_password() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(logs.contains("POSTGRES_PASSWORD is not set"), "logs:\n{logs}");
+    assert!(
+        logs.contains("POSTGRES_PASSWORD is not set"),
+        "logs:\n{logs}"
+    );
 }
 
 #[tokio::test]
@@ -119,16 +179,29 @@ async fn redis_answers_ping_only_with_the_password() {
     )
     .await;
     let up = redis
-        .wait_for(&["sh", "-c", "redis-cli ping 2>&1 | grep -q NOAUTH"], &[], Duration::from_secs(30))
+        .wait_for(
+            &["sh", "-c", "redis-cli ping 2>&1 | grep -q NOAUTH"],
+            &[],
+            Duration::from_secs(30),
+        )
         .await;
     assert!(up, "redis never answered; logs:\n{}", redis.logs().await);
     let (_, without) = redis.exec(&["redis-cli", "ping"], &[], None).await;
-    assert!(without.contains("NOAUTH"), "unauthenticated PING: {without}");
-    let (code, with) = redis.exec(&["sh", "-c", "redis-cli ping"], &["REDISCLI_AUTH=x"], None).await;
+    assert!(
+        without.contains("NOAUTH"),
+        "unauthenticated PING: {without}"
+    );
+    let (code, with) = redis
+        .exec(&["sh", "-c", "redis-cli ping"], &["REDISCLI_AUTH=x"], None)
+        .await;
     assert_eq!((code, with.trim()), (0, "PONG"));
     let (_, version) = redis.exec(&["redis-server", "--version"], &[], None).await;
     assert!(version.contains("v=7."), "{version}");
-    assert_eq!(redis.main_process_uid().await, "999", "redis must not run as root");
+    assert_eq!(
+        redis.main_process_uid().await,
+        "999",
+        "redis must not run as root"
+    );
 }
 
 #[tokio::test]
@@ -136,13 +209,27 @@ async fn nginx_serves_with_its_default_config() {
     bootstrapped().await;
     let docker = connect().await.unwrap();
     let nginx = Container::run(&docker, "nginx:1.22", "nginx", &[], None).await;
-    let (code, out) = nginx.exec(&["nginx", "-t", "-c", "/etc/nginx/nginx.conf"], &[], None).await;
+    let (code, out) = nginx
+        .exec(&["nginx", "-t", "-c", "/etc/nginx/nginx.conf"], &[], None)
+        .await;
     assert_eq!(code, 0, "nginx -t: {out}");
     assert!(out.contains("syntax is ok"), "{out}");
     let served = nginx
-        .wait_for(&["sh", "-c", "curl -fsS http://127.0.0.1/ | grep -q 'nginx is running'"], &[], Duration::from_secs(20))
+        .wait_for(
+            &[
+                "sh",
+                "-c",
+                "curl -fsS http://127.0.0.1/ | grep -q 'nginx is running'",
+            ],
+            &[],
+            Duration::from_secs(20),
+        )
         .await;
-    assert!(served, "nginx did not serve its page; logs:\n{}", nginx.logs().await);
+    assert!(
+        served,
+        "nginx did not serve its page; logs:\n{}",
+        nginx.logs().await
+    );
     let (_, version) = nginx.exec(&["nginx", "-v"], &[], None).await;
     assert!(version.contains("nginx/1.22"), "{version}");
 }
@@ -156,7 +243,16 @@ async fn prometheus_starts_and_promtool_is_present() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("version 2.42"), "{out}");
     let (code, out) = prom
-        .exec(&["promtool", "check", "config", "/etc/prometheus/prometheus.yml"], &[], None)
+        .exec(
+            &[
+                "promtool",
+                "check",
+                "config",
+                "/etc/prometheus/prometheus.yml",
+            ],
+            &[],
+            None,
+        )
         .await;
     assert_eq!(code, 0, "{out}");
     let mut logs = String::new();
@@ -167,6 +263,13 @@ async fn prometheus_starts_and_promtool_is_present() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert!(logs.contains("Server is ready to receive web requests"), "logs:\n{logs}");
-    assert_eq!(prom.main_process_uid().await, "65534", "prometheus runs as nobody");
+    assert!(
+        logs.contains("Server is ready to receive web requests"),
+        "logs:\n{logs}"
+    );
+    assert_eq!(
+        prom.main_process_uid().await,
+        "65534",
+        "prometheus runs as nobody"
+    );
 }

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use bollard::query_parameters::ImportImageOptionsBuilder;
 use bollard::Docker;
-use futures_util::StreamExt;
 use bytes::Bytes;
+use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::progress::Progress;
@@ -69,10 +69,7 @@ pub async fn load(
             reason: "not a tar archive".into(),
         });
     }
-    input
-        .rewind()
-        .await
-        .map_err(|e| ImageError::io(file, e))?;
+    input.rewind().await.map_err(|e| ImageError::io(file, e))?;
     let chunks = futures_util::stream::unfold(input, |mut input| async move {
         let mut buffer = vec![0u8; 1 << 20];
         match input.read(&mut buffer).await {
@@ -92,7 +89,12 @@ pub async fn load(
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
-                if let Some(line) = info.stream.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+                if let Some(line) = info
+                    .stream
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                {
                     tracing::info!("{line}");
                     loaded.push(line.to_string());
                 }

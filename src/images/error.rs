@@ -20,9 +20,7 @@ pub enum ImageError {
     PullFailed { image: String, reason: String },
     #[error("building {image} failed: {reason}")]
     BuildFailed { image: String, reason: String },
-    #[error(
-        "no Debian stand-in is known for {image}; images that can be bootstrapped: {known}"
-    )]
+    #[error("no Debian stand-in is known for {image}; images that can be bootstrapped: {known}")]
     NotBootstrappable { image: String, known: String },
     #[error("bootstrap of {image} failed at `{step}`: {reason}")]
     BootstrapFailed {

@@ -56,9 +56,7 @@ pub async fn list(docker: &Docker, images: &[&str]) -> Result<Vec<ImageStatus>, 
             let origin = match image_labels.get(labels::ORIGIN).map(String::as_str) {
                 Some(labels::ORIGIN_BOOTSTRAP) => Origin::Bootstrapped,
                 Some(labels::ORIGIN_BUILD) => Origin::Built,
-                _ if inspect.repo_digests.as_ref().is_some_and(|d| !d.is_empty()) => {
-                    Origin::Pulled
-                }
+                _ if inspect.repo_digests.as_ref().is_some_and(|d| !d.is_empty()) => Origin::Pulled,
                 _ => Origin::Local,
             };
             PresentImage {
@@ -83,7 +81,10 @@ pub fn render_table(statuses: &[ImageStatus]) -> String {
         .max()
         .unwrap_or(0)
         .max("IMAGE".len());
-    let mut out = format!("{:<width$}  {:<7}  {:<12}  {:>9}\n", "IMAGE", "PRESENT", "ORIGIN", "SIZE");
+    let mut out = format!(
+        "{:<width$}  {:<7}  {:<12}  {:>9}\n",
+        "IMAGE", "PRESENT", "ORIGIN", "SIZE"
+    );
     for status in statuses {
         let (present, origin, size) = match &status.present {
             Some(p) => ("yes", p.origin.to_string(), human_size(p.size)),

@@ -36,7 +36,11 @@ pub async fn pull_images(
     Ok(())
 }
 
-pub async fn pull_image(docker: &Docker, image: &str, progress: &Progress) -> Result<(), ImageError> {
+pub async fn pull_image(
+    docker: &Docker,
+    image: &str,
+    progress: &Progress,
+) -> Result<(), ImageError> {
     let (name, tag) = split_reference(image);
     let options = CreateImageOptionsBuilder::default()
         .from_image(name)

@@ -33,7 +33,8 @@ pub struct ServiceImageSpec {
 impl ServiceImageSpec {
     /// The running executable on `debian:bookworm-slim`, tagged `tmctl:<version>-<hash>`.
     pub fn from_current_exe() -> Result<Self, ImageError> {
-        let binary = std::env::current_exe().map_err(|e| ImageError::io("<current executable>", e))?;
+        let binary =
+            std::env::current_exe().map_err(|e| ImageError::io("<current executable>", e))?;
         Ok(ServiceImageSpec {
             binary,
             base_image: DEBIAN_BASE.to_string(),
@@ -116,11 +117,18 @@ pub async fn build_service_image(
         progress.announce(&format!("built {tag}"));
         true
     };
-    let (repo, version) = version_tag.split_once(':').unwrap_or((&spec.repository, "latest"));
+    let (repo, version) = version_tag
+        .split_once(':')
+        .unwrap_or((&spec.repository, "latest"));
     docker
         .tag_image(
             &tag,
-            Some(TagImageOptionsBuilder::default().repo(repo).tag(version).build()),
+            Some(
+                TagImageOptionsBuilder::default()
+                    .repo(repo)
+                    .tag(version)
+                    .build(),
+            ),
         )
         .await
         .map_err(|e| ImageError::docker(format!("tagging {tag} as {version_tag}"), e))?;

@@ -30,9 +30,14 @@ pub async fn bootstrapped() -> &'static [Bootstrapped] {
             let docker = connect().await.unwrap();
             let images: Vec<&str> = StandIn::ALL.iter().map(|s| s.image()).collect();
             let started = Instant::now();
-            let result = bootstrap(&docker, &images, &BootstrapOptions::default(), &Progress::hidden())
-                .await
-                .unwrap();
+            let result = bootstrap(
+                &docker,
+                &images,
+                &BootstrapOptions::default(),
+                &Progress::hidden(),
+            )
+            .await
+            .unwrap();
             eprintln!("bootstrap of all stand-ins took {:.1?}", started.elapsed());
             for b in &result {
                 eprintln!(
@@ -133,7 +138,10 @@ impl Container {
     }
 
     pub async fn logs(&self) -> String {
-        let options = LogsOptionsBuilder::default().stdout(true).stderr(true).build();
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .build();
         let mut stream = std::pin::pin!(self.docker.logs(&self.name, Some(options)));
         let mut log = String::new();
         while let Some(Ok(chunk)) = stream.next().await {

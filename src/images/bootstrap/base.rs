@@ -48,7 +48,12 @@ pub async fn ensure(
         docker
             .tag_image(
                 &reference,
-                Some(TagImageOptionsBuilder::default().repo(repo).tag(tag).build()),
+                Some(
+                    TagImageOptionsBuilder::default()
+                        .repo(repo)
+                        .tag(tag)
+                        .build(),
+                ),
             )
             .await
             .map_err(|e| ImageError::docker(format!("tagging {reference}"), e))?;
@@ -63,14 +68,22 @@ pub async fn ensure(
     })
 }
 
-async fn import(docker: &Docker, rootfs: &Rootfs, tag: &str, state: &str) -> Result<(), ImageError> {
+async fn import(
+    docker: &Docker,
+    rootfs: &Rootfs,
+    tag: &str,
+    state: &str,
+) -> Result<(), ImageError> {
     let tar = rootfs.to_tar()?;
     tracing::info!(bytes = tar.len(), "importing the Debian root filesystem");
     let label = |key: &str, value: &str| format!("LABEL {key}=\"{value}\"");
     let changes = vec![
         "CMD [\"bash\"]".to_string(),
         label(labels::ORIGIN, labels::ORIGIN_BOOTSTRAP),
-        label(labels::RECIPE, &recipe::of(StandIn::DebianBase, &rootfs.mirror)),
+        label(
+            labels::RECIPE,
+            &recipe::of(StandIn::DebianBase, &rootfs.mirror),
+        ),
         label(labels::STANDS_IN_FOR, StandIn::DebianBase.image()),
         label(labels::MIRROR, &rootfs.mirror),
         label(labels::PACKAGE_STATE, state),
@@ -83,7 +96,8 @@ async fn import(docker: &Docker, rootfs: &Rootfs, tag: &str, state: &str) -> Res
         .changes(changes)
         .message("debootstrap --variant=minbase, imported by tmctl")
         .build();
-    let mut stream = std::pin::pin!(docker.create_image(Some(options), Some(body_full(tar.into())), None));
+    let mut stream =
+        std::pin::pin!(docker.create_image(Some(options), Some(body_full(tar.into())), None));
     while let Some(item) = stream.next().await {
         item.map_err(|e| ImageError::BootstrapFailed {
             image: StandIn::DebianBase.image().into(),

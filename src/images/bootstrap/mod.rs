@@ -110,7 +110,9 @@ pub async fn bootstrap(
     }
 
     let started = Instant::now();
-    let spinner = progress.spinner(format!("Debian {DEBIAN_SUITE} root filesystem from {mirror}"));
+    let spinner = progress.spinner(format!(
+        "Debian {DEBIAN_SUITE} root filesystem from {mirror}"
+    ));
     let rootfs = Rootfs::prepare(&cache_dir, &mirror).await;
     spinner.finish_and_clear();
     let rootfs = rootfs?;
@@ -135,7 +137,16 @@ pub async fn bootstrap(
         spinner.finish_and_clear();
         let debs = debs?;
         let recipe = recipe::of(standin, &mirror);
-        standin::build(docker, standin, &base.reference, &debs, &recipe, &mirror, progress).await?;
+        standin::build(
+            docker,
+            standin,
+            &base.reference,
+            &debs,
+            &recipe,
+            &mirror,
+            progress,
+        )
+        .await?;
         let elapsed = started.elapsed();
         progress.announce(&format!(
             "bootstrapped {} in {:.0?}",
@@ -165,8 +176,8 @@ async fn existing(
         .config
         .and_then(|config| config.labels)
         .unwrap_or_default();
-    let bootstrapped = image_labels.get(labels::ORIGIN).map(String::as_str)
-        == Some(labels::ORIGIN_BOOTSTRAP);
+    let bootstrapped =
+        image_labels.get(labels::ORIGIN).map(String::as_str) == Some(labels::ORIGIN_BOOTSTRAP);
     Ok(match (bootstrapped, image_labels.get(labels::RECIPE)) {
         (false, _) => Some(Outcome::AlreadyPresent),
         (true, Some(found)) if found == recipe => Some(Outcome::UpToDate),

@@ -80,12 +80,7 @@ impl Rootfs {
         let dir_arg = rootfs.dir.to_string_lossy().to_string();
         run_tool(
             "debootstrap",
-            &[
-                "--variant=minbase",
-                DEBIAN_SUITE,
-                dir_arg.as_str(),
-                mirror,
-            ],
+            &["--variant=minbase", DEBIAN_SUITE, dir_arg.as_str(), mirror],
         )
         .await?;
         rootfs.slim_down()?;
@@ -132,7 +127,8 @@ impl Rootfs {
             let mut kept_any = false;
             for entry in std::fs::read_dir(dir).map_err(|e| ImageError::io(dir, e))? {
                 let path = entry.map_err(|e| ImageError::io(dir, e))?.path();
-                let meta = std::fs::symlink_metadata(&path).map_err(|e| ImageError::io(&path, e))?;
+                let meta =
+                    std::fs::symlink_metadata(&path).map_err(|e| ImageError::io(&path, e))?;
                 if meta.is_dir() {
                     if prune(&path, keep)? {
                         kept_any = true;

@@ -129,7 +129,10 @@ async fn run_install(docker: &Docker, name: &str, standin: StandIn) -> Result<()
 }
 
 async fn logs(docker: &Docker, name: &str) -> String {
-    let options = LogsOptionsBuilder::default().stdout(true).stderr(true).build();
+    let options = LogsOptionsBuilder::default()
+        .stdout(true)
+        .stderr(true)
+        .build();
     let mut stream = std::pin::pin!(docker.logs(name, Some(options)));
     let mut log = String::new();
     while let Some(item) = stream.next().await {
