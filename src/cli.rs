@@ -75,6 +75,9 @@ pub enum Command {
     Logs(LogsArgs),
     /// Run a command in a service's container; its exit code is passed through.
     Exec(ExecArgs),
+    /// Images of the profile: build the service image, pull, bootstrap from Debian, list, save, load.
+    #[command(subcommand)]
+    Images(ImagesCommand),
     /// Market dynamics: label a price series with regimes (slice and merge).
     #[command(subcommand)]
     Dynamics(DynamicsCommand),
@@ -171,6 +174,38 @@ pub struct DownArgs {
     /// How long to wait for another up/down on the same project to finish.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub lock_wait: std::time::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImagesCommand {
+    /// Build the service image from this tmctl executable (skipped when unchanged).
+    Build,
+    /// Pull the profile's third-party images from their registry.
+    Pull,
+    /// Build the profile's base and third-party images from Debian packages (no registry needed).
+    Bootstrap(BootstrapArgs),
+    /// List the profile's images: present, origin, size.
+    Ls,
+    /// Write all of the profile's images into one archive.
+    Save {
+        /// Archive to write.
+        file: PathBuf,
+    },
+    /// Load images from an archive made by `tmctl images save`.
+    Load {
+        /// Archive to read.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Debian mirror [default: the host's apt configuration].
+    #[arg(long)]
+    pub mirror: Option<String>,
+    /// Remake images that exist already.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod images;
 pub mod output;
 pub mod profile;
 pub mod render;

@@ -51,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Plan(args) => commands::plan::run(&context, args),
                 Command::Down(args) => done(commands::down::run(&context, args)),
                 Command::Ps => done(commands::ps::run(&context)),
+                Command::Images(command) => done(commands::images::run(&context, command)),
                 Command::Logs(args) => done(commands::logs::run(&context, args)),
                 Command::Exec(args) => commands::exec::run(&context, args),
                 Command::Dynamics(DynamicsCommand::Label(args)) => {

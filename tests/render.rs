@@ -202,16 +202,6 @@ fn prometheus_config_passes_promtool() {
 }
 
 #[test]
-fn dockerfile_uses_the_base_image_and_runs_unprivileged() {
-    let registry = templates::registry(None).expect("templates compile");
-    let dockerfile =
-        render::render_dockerfile(&registry, "debian:bookworm-slim", "abc123").expect("renders");
-    assert!(dockerfile.contains("FROM debian:bookworm-slim"));
-    assert!(dockerfile.contains("USER 10001:10001"));
-    assert!(dockerfile.contains("io.tmctl.content-hash=\"abc123\""));
-}
-
-#[test]
 fn a_template_in_the_working_directory_overrides_the_built_in_one() {
     let workspace = Workspace::new();
     workspace.write(

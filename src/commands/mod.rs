@@ -4,6 +4,7 @@ pub mod config;
 pub mod down;
 pub mod dynamics;
 pub mod exec;
+pub mod images;
 pub mod logs;
 pub mod plan;
 pub mod probe;

@@ -12,6 +12,7 @@ use crate::engine::observe::{self, Observed};
 use crate::engine::plan::{self, Plan};
 use crate::engine::spec::{self, DesiredContainer, SpecContext};
 use crate::engine::{docker, tls};
+use crate::images::service_image::{service_image_tag, ServiceImageSpec};
 use crate::profile::LoadedProfile;
 use crate::render::{self, templates, RenderOptions};
 use crate::secrets::{ensure_secrets, Secrets};
@@ -28,6 +29,8 @@ pub struct Stack {
     pub plan: Plan,
     pub gateway: Option<GatewayFiles>,
     pub missing_images: Vec<String>,
+    /// The content-hash tag of this executable's service image.
+    pub service_image: String,
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -58,7 +61,8 @@ pub async fn prepare(context: &Context, scale: &[(String, u32)]) -> anyhow::Resu
     let secrets = ensure_secrets(&state)?;
     let docker = connect().await?;
 
-    let service_image = render::context::default_service_image();
+    let spec = ServiceImageSpec::from_current_exe()?;
+    let service_image = service_image_tag(&spec).await?;
     let mut image_ids = HashMap::new();
     let mut missing_images = Vec::new();
     let mut images: Vec<String> = loaded
@@ -107,6 +111,7 @@ pub async fn prepare(context: &Context, scale: &[(String, u32)]) -> anyhow::Resu
         plan,
         gateway,
         missing_images,
+        service_image,
     })
 }
 

@@ -2,7 +2,6 @@
 
 use std::time::Instant;
 
-use anyhow::bail;
 use serde_json::json;
 
 use super::stack::{prepare, runtime};
@@ -10,6 +9,11 @@ use super::Context;
 use crate::cli::UpArgs;
 use crate::engine::apply::{apply, ApplyInput};
 use crate::engine::lock;
+use crate::images::bootstrap::{self, BootstrapOptions};
+use crate::images::catalog::DEBIAN_BASE;
+use crate::images::ensure::ensure_images;
+use crate::images::progress::Progress;
+use crate::images::service_image::{build_service_image, ServiceImageSpec};
 
 pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
     let state = context.project_state()?;
@@ -19,12 +23,10 @@ pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
 
 async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let stack = prepare(context, &args.scale).await?;
+    let mut stack = prepare(context, &args.scale).await?;
     if !stack.missing_images.is_empty() {
-        bail!(
-            "image(s) not present on the Engine: {}; build the service image with `tmctl images build` and load or bootstrap the others (`tmctl images bootstrap` on hosts without a registry)",
-            stack.missing_images.join(", ")
-        );
+        provide_images(context, &stack).await?;
+        stack = prepare(context, &args.scale).await?;
     }
     let input = ApplyInput {
         docker: &stack.docker,
@@ -74,6 +76,50 @@ async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
                 .green(if args.wait { "up and healthy" } else { "up" }),
             elapsed.as_secs_f64()
         );
+    }
+    Ok(())
+}
+
+/// Builds the service image and pulls, or else bootstraps, the others.
+async fn provide_images(context: &Context, stack: &super::stack::Stack) -> anyhow::Result<()> {
+    let progress = if context.global.quiet || context.global.json {
+        Progress::hidden()
+    } else {
+        Progress::terminal()
+    };
+    let (service, others): (Vec<&String>, Vec<&String>) = stack
+        .missing_images
+        .iter()
+        .partition(|image| **image == stack.service_image);
+    if !others.is_empty() {
+        let refs: Vec<&str> = others.iter().map(|image| image.as_str()).collect();
+        ensure_images(
+            &stack.docker,
+            &refs,
+            &BootstrapOptions::default(),
+            &progress,
+        )
+        .await?;
+    }
+    if !service.is_empty() {
+        if bootstrap::inspect(&stack.docker, DEBIAN_BASE)
+            .await?
+            .is_none()
+        {
+            ensure_images(
+                &stack.docker,
+                &[DEBIAN_BASE],
+                &BootstrapOptions::default(),
+                &progress,
+            )
+            .await?;
+        }
+        build_service_image(
+            &stack.docker,
+            &ServiceImageSpec::from_current_exe()?,
+            &progress,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -40,9 +40,16 @@ pub fn endpoint() -> (String, bool) {
 /// Connects to the Engine and negotiates the API version down to the server's.
 pub async fn connect() -> Result<Docker, EngineError> {
     let (endpoint, from_env) = endpoint();
-    let docker = Docker::connect_with_host(&endpoint).map_err(|err| EngineError::InvalidHost {
-        endpoint: endpoint.clone(),
-        reason: err.to_string(),
+    let docker = Docker::connect_with_host(&endpoint).map_err(|err| match err {
+        bollard::errors::Error::SocketNotFoundError(path) => EngineError::Unreachable {
+            endpoint: endpoint.clone(),
+            from_env,
+            reason: format!("no socket at {path}"),
+        },
+        other => EngineError::InvalidHost {
+            endpoint: endpoint.clone(),
+            reason: other.to_string(),
+        },
     })?;
     let docker = docker
         .negotiate_version()

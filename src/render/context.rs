@@ -31,7 +31,7 @@ impl RenderOptions {
 
 /// The tag `tmctl images build` gives the service image (besides its content-hash tag).
 pub fn default_service_image() -> String {
-    format!("tmctl/trademaster:{}", env!("CARGO_PKG_VERSION"))
+    format!("tmctl:{}", env!("CARGO_PKG_VERSION"))
 }
 
 fn header(profile: &Profile, options: &RenderOptions) -> Map<String, Value> {

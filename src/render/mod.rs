@@ -92,20 +92,6 @@ pub fn render_nginx(
         .transpose()
 }
 
-/// Renders the Dockerfile of the service image.
-pub fn render_dockerfile(
-    registry: &Handlebars,
-    base_image: &str,
-    content_hash: &str,
-) -> Result<String, TemplateError> {
-    let data = serde_json::json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "base_image": base_image,
-        "content_hash": content_hash,
-    });
-    render(registry, "Dockerfile", &data)
-}
-
 /// Writes rendered files into `directory`.
 pub fn write_files(
     directory: &Path,

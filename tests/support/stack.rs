@@ -28,7 +28,7 @@ pub fn ensure_images() {
     IMAGES.call_once(|| {
         let dir = std::env::temp_dir();
         for args in [["images", "build"], ["images", "bootstrap"]] {
-            let output = super::tmctl_in(&dir, &[args[0], args[1], "--profile", "extended"]);
+            let output = super::tmctl_in(&dir, &[args[0], args[1], "--profile", "prod"]);
             assert!(
                 output.status.success(),
                 "tmctl {args:?}: {:?}",

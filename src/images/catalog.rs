@@ -1,0 +1,263 @@
+//! The images tmctl can make itself from Debian bookworm packages ("stand-ins"), each
+//! honouring the contract of the official image whose name it carries.
+
+use std::collections::HashMap;
+
+use bollard::models::ContainerConfig;
+
+/// Name of the Debian base image: base of the service image and of every stand-in.
+pub const DEBIAN_BASE: &str = "debian:bookworm-slim";
+/// The Debian release the stand-ins are made from; its package versions match the tags.
+pub const DEBIAN_SUITE: &str = "bookworm";
+
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// A file placed in the stand-in's staging directory for its install script.
+pub struct StageFile {
+    pub name: &'static str,
+    pub contents: &'static str,
+    pub mode: u32,
+}
+
+/// An image that can be bootstrapped from Debian packages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StandIn {
+    DebianBase,
+    Postgres,
+    Redis,
+    Nginx,
+    Prometheus,
+}
+
+impl StandIn {
+    pub const ALL: [StandIn; 5] = [
+        StandIn::DebianBase,
+        StandIn::Postgres,
+        StandIn::Redis,
+        StandIn::Nginx,
+        StandIn::Prometheus,
+    ];
+
+    /// The stand-in for an image reference, accepting Docker Hub's long forms
+    /// (`docker.io/library/redis:7`, `library/redis:7`).
+    pub fn for_image(image: &str) -> Option<StandIn> {
+        let short = normalize_reference(image);
+        StandIn::ALL
+            .into_iter()
+            .find(|standin| standin.image() == short)
+    }
+
+    /// The exact image name the profiles use.
+    pub fn image(self) -> &'static str {
+        match self {
+            StandIn::DebianBase => DEBIAN_BASE,
+            StandIn::Postgres => "postgres:15",
+            StandIn::Redis => "redis:7",
+            StandIn::Nginx => "nginx:1.22",
+            StandIn::Prometheus => "prom/prometheus:v2.42.0",
+        }
+    }
+
+    /// Short name for caches, container names and messages.
+    pub fn key(self) -> &'static str {
+        match self {
+            StandIn::DebianBase => "debian",
+            StandIn::Postgres => "postgres",
+            StandIn::Redis => "redis",
+            StandIn::Nginx => "nginx",
+            StandIn::Prometheus => "prometheus",
+        }
+    }
+
+    /// Debian packages installed on top of the base (none for the base itself).
+    pub fn packages(self) -> &'static [&'static str] {
+        match self {
+            StandIn::DebianBase => &[],
+            StandIn::Postgres => &["postgresql-15"],
+            StandIn::Redis => &["redis-server"],
+            StandIn::Nginx => &["nginx", "curl"],
+            StandIn::Prometheus => &["prometheus"],
+        }
+    }
+
+    /// Shell script run in a scratch container from the base to install and arrange the image.
+    pub fn install_script(self) -> &'static str {
+        match self {
+            StandIn::DebianBase => "",
+            StandIn::Postgres => include_str!("../../templates/stand-ins/postgres-install.sh"),
+            StandIn::Redis => include_str!("../../templates/stand-ins/redis-install.sh"),
+            StandIn::Nginx => include_str!("../../templates/stand-ins/nginx-install.sh"),
+            StandIn::Prometheus => {
+                include_str!("../../templates/stand-ins/prometheus-install.sh")
+            }
+        }
+    }
+
+    /// Files the install script copies into the image.
+    pub fn stage_files(self) -> Vec<StageFile> {
+        let lib = StageFile {
+            name: "lib.sh",
+            contents: include_str!("../../templates/stand-ins/lib.sh"),
+            mode: 0o644,
+        };
+        let mut files = vec![lib];
+        let extra: &[(&'static str, &'static str, u32)] = match self {
+            StandIn::DebianBase => &[],
+            StandIn::Postgres => &[(
+                "files/docker-entrypoint.sh",
+                include_str!("../../templates/stand-ins/postgres-entrypoint.sh"),
+                0o755,
+            )],
+            StandIn::Redis => &[(
+                "files/docker-entrypoint.sh",
+                include_str!("../../templates/stand-ins/redis-entrypoint.sh"),
+                0o755,
+            )],
+            StandIn::Nginx => &[
+                (
+                    "files/nginx.conf",
+                    include_str!("../../templates/stand-ins/nginx.conf"),
+                    0o644,
+                ),
+                (
+                    "files/default.conf",
+                    include_str!("../../templates/stand-ins/default.conf"),
+                    0o644,
+                ),
+                (
+                    "files/index.html",
+                    include_str!("../../templates/stand-ins/index.html"),
+                    0o644,
+                ),
+            ],
+            StandIn::Prometheus => &[(
+                "files/prometheus.yml",
+                include_str!("../../templates/stand-ins/prometheus.yml"),
+                0o644,
+            )],
+        };
+        files.extend(extra.iter().map(|&(name, contents, mode)| StageFile {
+            name,
+            contents,
+            mode,
+        }));
+        files
+    }
+
+    /// Runtime configuration matching the official image (entrypoint, command, user, ports...).
+    /// Labels are added by the bootstrapper.
+    pub fn runtime_config(self) -> ContainerConfig {
+        let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let base = ContainerConfig {
+            env: Some(vec![format!("PATH={DEFAULT_PATH}")]),
+            cmd: Some(strings(&["bash"])),
+            labels: Some(HashMap::new()),
+            ..Default::default()
+        };
+        match self {
+            StandIn::DebianBase => base,
+            StandIn::Postgres => ContainerConfig {
+                env: Some(vec![
+                    format!("PATH=/usr/lib/postgresql/15/bin:{DEFAULT_PATH}"),
+                    "PG_MAJOR=15".into(),
+                    "PGDATA=/var/lib/postgresql/data".into(),
+                    "LANG=C.UTF-8".into(),
+                ]),
+                entrypoint: Some(strings(&["docker-entrypoint.sh"])),
+                cmd: Some(strings(&["postgres"])),
+                exposed_ports: Some(strings(&["5432/tcp"])),
+                volumes: Some(strings(&["/var/lib/postgresql/data"])),
+                stop_signal: Some("SIGINT".into()),
+                ..base
+            },
+            StandIn::Redis => ContainerConfig {
+                entrypoint: Some(strings(&["docker-entrypoint.sh"])),
+                cmd: Some(strings(&["redis-server"])),
+                working_dir: Some("/data".into()),
+                exposed_ports: Some(strings(&["6379/tcp"])),
+                volumes: Some(strings(&["/data"])),
+                ..base
+            },
+            StandIn::Nginx => ContainerConfig {
+                cmd: Some(strings(&["nginx", "-g", "daemon off;"])),
+                exposed_ports: Some(strings(&["80/tcp"])),
+                stop_signal: Some("SIGQUIT".into()),
+                ..base
+            },
+            StandIn::Prometheus => ContainerConfig {
+                entrypoint: Some(strings(&["/bin/prometheus"])),
+                cmd: Some(strings(&[
+                    "--config.file=/etc/prometheus/prometheus.yml",
+                    "--storage.tsdb.path=/prometheus",
+                    "--web.console.libraries=/usr/share/prometheus/console_libraries",
+                    "--web.console.templates=/usr/share/prometheus/consoles",
+                ])),
+                user: Some("nobody".into()),
+                working_dir: Some("/prometheus".into()),
+                exposed_ports: Some(strings(&["9090/tcp"])),
+                volumes: Some(strings(&["/prometheus"])),
+                ..base
+            },
+        }
+    }
+}
+
+/// Names of every image that can be bootstrapped, for messages.
+pub fn bootstrappable_names() -> String {
+    StandIn::ALL
+        .iter()
+        .map(|standin| standin.image())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Strips Docker Hub's implicit registry and `library/` prefix and adds `:latest` when no tag.
+pub fn normalize_reference(image: &str) -> String {
+    let trimmed = image
+        .strip_prefix("docker.io/")
+        .or_else(|| image.strip_prefix("index.docker.io/"))
+        .unwrap_or(image);
+    let trimmed = trimmed.strip_prefix("library/").unwrap_or(trimmed);
+    let (name, tag) = split_reference(trimmed);
+    format!("{name}:{tag}")
+}
+
+/// Splits `name[:tag]` (a registry port is not a tag) into name and tag, `latest` by default.
+pub fn split_reference(image: &str) -> (&str, &str) {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    match without_digest.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (without_digest, "latest"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_hub_names_find_their_stand_in() {
+        assert_eq!(
+            StandIn::for_image("docker.io/library/redis:7"),
+            Some(StandIn::Redis)
+        );
+        assert_eq!(
+            StandIn::for_image("prom/prometheus:v2.42.0"),
+            Some(StandIn::Prometheus)
+        );
+        assert_eq!(StandIn::for_image("redis:6"), None);
+        assert_eq!(StandIn::for_image("redis"), None);
+    }
+
+    #[test]
+    fn registry_port_is_not_a_tag() {
+        assert_eq!(
+            split_reference("localhost:5000/app"),
+            ("localhost:5000/app", "latest")
+        );
+        assert_eq!(
+            split_reference("localhost:5000/app:1"),
+            ("localhost:5000/app", "1")
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! `ensure_images` remaking a missing stand-in when no registry can be reached. Its own test
+//! binary, because it removes and remakes `redis:7`, which other tests use.
+
+mod images_support;
+
+use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
+use images_support::bootstrapped;
+use tmctl::engine::docker::connect;
+use tmctl::images::bootstrap::BootstrapOptions;
+use tmctl::images::ensure::{ensure_images, Obtained};
+use tmctl::images::progress::Progress;
+
+#[tokio::test]
+async fn ensure_bootstraps_a_missing_stand_in_when_the_registry_is_unreachable() {
+    bootstrapped().await;
+    let docker = connect().await.unwrap();
+    // Redis is the quickest stand-in to remake; everything it needs is cached by now.
+    let image = "redis:7";
+    let id = docker.inspect_image(image).await.unwrap().id.unwrap();
+    docker
+        .tag_image(
+            &id,
+            Some(
+                TagImageOptionsBuilder::default()
+                    .repo("tmctl-test/redis-keep")
+                    .tag("7")
+                    .build(),
+            ),
+        )
+        .await
+        .unwrap();
+    docker
+        .remove_image(
+            image,
+            Some(RemoveImageOptionsBuilder::default().build()),
+            None,
+        )
+        .await
+        .unwrap();
+    let obtained = ensure_images(
+        &docker,
+        &[image],
+        &BootstrapOptions::default(),
+        &Progress::hidden(),
+    )
+    .await;
+    if obtained.is_err() {
+        // Put the previous image back so the other tests keep working.
+        docker
+            .tag_image(
+                &id,
+                Some(
+                    TagImageOptionsBuilder::default()
+                        .repo("redis")
+                        .tag("7")
+                        .build(),
+                ),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        obtained.unwrap(),
+        vec![(image.to_string(), Obtained::Bootstrapped)]
+    );
+    docker
+        .remove_image(
+            "tmctl-test/redis-keep:7",
+            Some(RemoveImageOptionsBuilder::default().build()),
+            None,
+        )
+        .await
+        .unwrap();
+}
