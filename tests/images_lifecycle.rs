@@ -29,7 +29,7 @@ fn service_spec() -> ServiceImageSpec {
 fn dockerfile_names_base_binary_user_and_entrypoint() {
     let dockerfile = render_dockerfile(&service_spec()).unwrap();
     assert!(
-        dockerfile.starts_with("FROM debian:bookworm-slim\n"),
+        dockerfile.contains("\nFROM debian:bookworm-slim\n"),
         "{dockerfile}"
     );
     assert!(dockerfile.contains("COPY tmctl /usr/local/bin/tmctl"));
