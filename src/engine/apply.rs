@@ -260,36 +260,22 @@ async fn prepare_gateway(
     let Some(gateway) = input.gateway.as_ref().filter(|g| g.service == service) else {
         return Ok(());
     };
-    ops::upload_file(
-        docker,
-        name,
-        "/etc/nginx",
-        "nginx.conf",
-        gateway.nginx_conf.as_bytes(),
-        0o644,
-    )
-    .await?;
+    upload_gateway_files(docker, name, gateway).await
+}
+
+async fn upload_gateway_files(
+    docker: &Docker,
+    name: &str,
+    gateway: &GatewayFiles,
+) -> Result<(), OpError> {
+    let mut files: Vec<(&str, &[u8], u32)> =
+        vec![("nginx.conf", gateway.nginx_conf.as_bytes(), 0o644)];
     if let Some((cert, key)) = &gateway.tls {
-        ops::upload_file(
-            docker,
-            name,
-            "/etc/nginx/tls",
-            "tls.crt",
-            cert.as_bytes(),
-            0o644,
-        )
-        .await?;
-        ops::upload_file(
-            docker,
-            name,
-            "/etc/nginx/tls",
-            "tls.key",
-            key.as_bytes(),
-            0o600,
-        )
-        .await?;
+        files.push(("tls/tls.crt", cert.as_bytes(), 0o644));
+        // nginx reads the key as root before it drops privileges.
+        files.push(("tls/tls.key", key.as_bytes(), 0o600));
     }
-    Ok(())
+    ops::upload_files(docker, name, "/etc/nginx", &files).await
 }
 
 /// Brings one service's replicas to the desired state, one replica at a time.
@@ -321,6 +307,7 @@ async fn converge_service(input: &ApplyInput<'_>, service: &str) -> Result<Vec<S
             }
             ActionKind::Start => {
                 tracing::info!(container = %want.name, "starting");
+                prepare_gateway(docker, input, service, &want.name).await?;
                 ops::start(docker, &want.name).await?;
             }
             ActionKind::Recreate if order == UpdateOrder::StartFirst => {
@@ -409,15 +396,7 @@ async fn sync_gateway(
             continue;
         }
         if differs {
-            ops::upload_file(
-                docker,
-                &want.name,
-                "/etc/nginx",
-                "nginx.conf",
-                gateway.nginx_conf.as_bytes(),
-                0o644,
-            )
-            .await?;
+            upload_gateway_files(docker, &want.name, gateway).await?;
         }
         let result = ops::exec_capture(docker, &want.name, &["nginx", "-s", "reload"]).await?;
         if result.exit_code != 0 {

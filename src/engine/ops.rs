@@ -339,38 +339,50 @@ pub async fn exec_capture(
     })
 }
 
-/// Copies one file into a container (which may be created but not started).
-pub async fn upload_file(
+/// Copies files into a container (which may be created but not started). Paths are
+/// relative to `directory` and may name subdirectories, which are created.
+pub async fn upload_files(
     docker: &Docker,
     name: &str,
     directory: &str,
-    file_name: &str,
-    contents: &[u8],
-    mode: u32,
+    files: &[(&str, &[u8], u32)],
 ) -> Result<(), OpError> {
-    let mut archive = tar::Builder::new(Vec::new());
-    let mut header = tar::Header::new_gnu();
-    header.set_size(contents.len() as u64);
-    header.set_mode(mode);
-    header.set_mtime(0);
-    header.set_cksum();
-    let mut build = |archive: &mut tar::Builder<Vec<u8>>| -> std::io::Result<()> {
-        archive.append_data(&mut header, file_name, contents)?;
-        archive.finish()
+    let pack_error = |error: std::io::Error| OpError::Other {
+        container: name.to_owned(),
+        message: format!("cannot pack files for {directory}: {error}"),
     };
-    build(&mut archive).map_err(|error| OpError::Other {
-        container: name.to_owned(),
-        message: format!("cannot pack {file_name}: {error}"),
-    })?;
-    let bytes = archive.into_inner().map_err(|error| OpError::Other {
-        container: name.to_owned(),
-        message: format!("cannot pack {file_name}: {error}"),
-    })?;
+    let mut archive = tar::Builder::new(Vec::new());
+    let mut directories: Vec<&str> = Vec::new();
+    for (path, contents, mode) in files {
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            if !directories.contains(&parent) {
+                directories.push(parent);
+                let mut header = tar::Header::new_gnu();
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_size(0);
+                header.set_mode(0o755);
+                header.set_mtime(0);
+                header.set_cksum();
+                archive
+                    .append_data(&mut header, format!("{parent}/"), std::io::empty())
+                    .map_err(pack_error)?;
+            }
+        }
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(*mode);
+        header.set_mtime(0);
+        header.set_cksum();
+        archive
+            .append_data(&mut header, path, *contents)
+            .map_err(pack_error)?;
+    }
+    let bytes = archive.into_inner().map_err(pack_error)?;
     let options = UploadToContainerOptionsBuilder::default()
         .path(directory)
         .build();
     docker
         .upload_to_container(name, Some(options), bollard::body_full(bytes.into()))
         .await
-        .map_err(engine_error("cannot copy a file into", name))
+        .map_err(engine_error("cannot copy files into", name))
 }
