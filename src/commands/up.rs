@@ -54,14 +54,14 @@ async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
                 "elapsed_ms": elapsed.as_millis() as u64,
             }))?
         );
-    } else if nothing {
+    } else if nothing && !context.global.quiet {
         println!(
             "{}: nothing to do, {} container(s) up to date ({} ms)",
             stack.project,
             stack.desired.len(),
             elapsed.as_millis()
         );
-    } else {
+    } else if !context.global.quiet {
         for line in &report.done {
             println!("  {line}");
         }
