@@ -26,20 +26,45 @@ async fn lease_expiry_and_requeue(svc: TestService) {
     let id = queue::create(db, new_job(2)).await.unwrap();
 
     // Two workers race for one job: exactly one wins.
-    let (a, b) = tokio::join!(queue::lease(db, "worker-a", 200), queue::lease(db, "worker-b", 200));
+    let (a, b) = tokio::join!(
+        queue::lease(db, "worker-a", 200),
+        queue::lease(db, "worker-b", 200)
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a.is_some() as u8 + b.is_some() as u8, 1, "one lease, not {a:?} and {b:?}");
-    let (holder, other) = if a.is_some() { ("worker-a", "worker-b") } else { ("worker-b", "worker-a") };
-    assert_eq!(queue::heartbeat(db, &id, holder, 200, Some(0.5)).await.unwrap(), Heartbeat::Kept);
-    assert_eq!(queue::heartbeat(db, &id, other, 200, None).await.unwrap(), Heartbeat::Lost);
+    assert_eq!(
+        a.is_some() as u8 + b.is_some() as u8,
+        1,
+        "one lease, not {a:?} and {b:?}"
+    );
+    let (holder, other) = if a.is_some() {
+        ("worker-a", "worker-b")
+    } else {
+        ("worker-b", "worker-a")
+    };
+    assert_eq!(
+        queue::heartbeat(db, &id, holder, 200, Some(0.5))
+            .await
+            .unwrap(),
+        Heartbeat::Kept
+    );
+    assert_eq!(
+        queue::heartbeat(db, &id, other, 200, None).await.unwrap(),
+        Heartbeat::Lost
+    );
 
     // The holder goes silent: the lease expires and the job is queued again.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(queue::requeue_expired(db).await.unwrap(), (1, 0));
-    let retried = queue::lease(db, other, 200).await.unwrap().expect("requeued job");
+    let retried = queue::lease(db, other, 200)
+        .await
+        .unwrap()
+        .expect("requeued job");
     assert_eq!((retried.id.as_str(), retried.attempts), (id.as_str(), 2));
     // The old holder cannot finish or heartbeat a job it lost.
-    assert_eq!(queue::heartbeat(db, &id, holder, 200, None).await.unwrap(), Heartbeat::Lost);
+    assert_eq!(
+        queue::heartbeat(db, &id, holder, 200, None).await.unwrap(),
+        Heartbeat::Lost
+    );
     assert!(!queue::fail(db, &id, holder, "late").await.unwrap());
 
     // Out of attempts after the second silence: failed, with the reason.
@@ -47,9 +72,21 @@ async fn lease_expiry_and_requeue(svc: TestService) {
     assert_eq!(queue::requeue_expired(db).await.unwrap(), (0, 1));
     let status = queue::status(db, &id).await.unwrap().unwrap();
     assert_eq!(status.state, "failed");
-    assert!(status.error.unwrap().contains("stopped responding on each of 2 attempts"));
-    let logs: Vec<String> = queue::logs(db, &id, 0, 100).await.unwrap().into_iter().map(|l| l.2).collect();
-    assert!(logs.iter().any(|l| l.contains("lease expired on attempt 1; queued again")), "{logs:?}");
+    assert!(status
+        .error
+        .unwrap()
+        .contains("stopped responding on each of 2 attempts"));
+    let logs: Vec<String> = queue::logs(db, &id, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.2)
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("lease expired on attempt 1; queued again")),
+        "{logs:?}"
+    );
 }
 on_both_backends!(lease_expiry, super::lease_expiry_and_requeue);
 
@@ -83,16 +120,30 @@ on_both_backends!(two_workers, super::many_jobs_two_workers_each_leased_once);
 async fn cancel_and_release(svc: TestService) {
     let db = &svc.app.db;
     let waiting = queue::create(db, new_job(3)).await.unwrap();
-    assert_eq!(queue::cancel(db, &waiting).await.unwrap(), CancelOutcome::Cancelled);
+    assert_eq!(
+        queue::cancel(db, &waiting).await.unwrap(),
+        CancelOutcome::Cancelled
+    );
     assert!(queue::lease(db, "w", 1000).await.unwrap().is_none());
 
     let running = queue::create(db, new_job(3)).await.unwrap();
     let job = queue::lease(db, "w", 1000).await.unwrap().unwrap();
     assert_eq!(job.id, running);
-    assert_eq!(queue::cancel(db, &running).await.unwrap(), CancelOutcome::Requested);
-    assert_eq!(queue::heartbeat(db, &running, "w", 1000, None).await.unwrap(), Heartbeat::CancelRequested);
+    assert_eq!(
+        queue::cancel(db, &running).await.unwrap(),
+        CancelOutcome::Requested
+    );
+    assert_eq!(
+        queue::heartbeat(db, &running, "w", 1000, None)
+            .await
+            .unwrap(),
+        Heartbeat::CancelRequested
+    );
     assert!(queue::mark_cancelled(db, &running, "w").await.unwrap());
-    assert_eq!(queue::cancel(db, &running).await.unwrap(), CancelOutcome::AlreadyFinished);
+    assert_eq!(
+        queue::cancel(db, &running).await.unwrap(),
+        CancelOutcome::AlreadyFinished
+    );
 
     // Shutdown gives a job back without spending an attempt.
     let released = queue::create(db, new_job(1)).await.unwrap();
@@ -107,51 +158,125 @@ on_both_backends!(cancel_release, super::cancel_and_release);
 async fn web_job_runs_on_a_worker(svc: TestService) {
     let token = svc.user("alice").await;
     let csv = "date,tic,open,high,low,close\n2020-01-02,A,1,1,1,1\n";
-    let (_, dataset) = svc.upload(&token, "a.csv", axum::body::Body::from(csv)).await;
+    let (_, dataset) = svc
+        .upload(&token, "a.csv", axum::body::Body::from(csv))
+        .await;
     let strategy = json!({ "name": "s", "task": "portfolio_management", "agent": "eiie",
         "dataset_id": dataset["id"], "hyperparameters": { "epochs": 2 } });
-    let (status, strategy) = svc.json(Method::POST, "/api/v1/strategies", Some(&token), Some(strategy)).await;
+    let (status, strategy) = svc
+        .json(
+            Method::POST,
+            "/api/v1/strategies",
+            Some(&token),
+            Some(strategy),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{strategy}");
     let (status, job) = svc
-        .json(Method::POST, "/api/v1/jobs", Some(&token), Some(json!({ "strategy_id": strategy["id"] })))
+        .json(
+            Method::POST,
+            "/api/v1/jobs",
+            Some(&token),
+            Some(json!({ "strategy_id": strategy["id"] })),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
     assert_eq!(job["state"], "created");
     let id = job["id"].as_str().unwrap().to_string();
 
     let workers = tmctl_service::Workers::spawn(svc.app.clone(), "test-worker".into(), 2);
-    let (status, _) = svc.json(Method::POST, &format!("/api/v1/jobs/{id}/start"), Some(&token), None).await;
+    let (status, _) = svc
+        .json(
+            Method::POST,
+            &format!("/api/v1/jobs/{id}/start"),
+            Some(&token),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     common::wait_for(
         || async {
-            let (_, job) = svc.json(Method::GET, &format!("/api/v1/jobs/{id}"), Some(&token), None).await;
+            let (_, job) = svc
+                .json(
+                    Method::GET,
+                    &format!("/api/v1/jobs/{id}"),
+                    Some(&token),
+                    None,
+                )
+                .await;
             job["state"] == "failed"
         },
         "the job to finish",
     )
     .await;
     workers.shutdown().await;
-    let (_, job) = svc.json(Method::GET, &format!("/api/v1/jobs/{id}"), Some(&token), None).await;
-    assert!(job["error"].as_str().unwrap().contains("algorithms are not available in this build"), "{job}");
-    let (_, logs) = svc.json(Method::GET, &format!("/api/v1/jobs/{id}/logs"), Some(&token), None).await;
+    let (_, job) = svc
+        .json(
+            Method::GET,
+            &format!("/api/v1/jobs/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("algorithms are not available in this build"),
+        "{job}"
+    );
+    let (_, logs) = svc
+        .json(
+            Method::GET,
+            &format!("/api/v1/jobs/{id}/logs"),
+            Some(&token),
+            None,
+        )
+        .await;
     let lines = logs["lines"].as_array().unwrap();
-    assert!(lines[0]["line"].as_str().unwrap().contains("attempt 1 started on worker test-worker"), "{logs}");
-    let (status, body) = svc.json(Method::GET, &format!("/api/v1/jobs/{id}/result"), Some(&token), None).await;
+    assert!(
+        lines[0]["line"]
+            .as_str()
+            .unwrap()
+            .contains("attempt 1 started on worker test-worker"),
+        "{logs}"
+    );
+    let (status, body) = svc
+        .json(
+            Method::GET,
+            &format!("/api/v1/jobs/{id}/result"),
+            Some(&token),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
     // Strategies and jobs are private too.
     let other = svc.user("bob").await;
-    for path in [format!("/api/v1/jobs/{id}"), format!("/api/v1/strategies/{}", strategy["id"].as_str().unwrap())] {
+    for path in [
+        format!("/api/v1/jobs/{id}"),
+        format!("/api/v1/strategies/{}", strategy["id"].as_str().unwrap()),
+    ] {
         let (status, _) = svc.json(Method::GET, &path, Some(&other), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
     let (status, body) = svc
-        .json(Method::POST, "/api/v1/jobs", Some(&other), Some(json!({ "strategy_id": strategy["id"] })))
+        .json(
+            Method::POST,
+            "/api/v1/jobs",
+            Some(&other),
+            Some(json!({ "strategy_id": strategy["id"] })),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     // A dataset in use cannot be deleted under a strategy.
     let (status, _) = svc
-        .json(Method::DELETE, &format!("/api/v1/datasets/{}", dataset["id"].as_str().unwrap()), Some(&token), None)
+        .json(
+            Method::DELETE,
+            &format!("/api/v1/datasets/{}", dataset["id"].as_str().unwrap()),
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }

@@ -7,12 +7,18 @@ use common::{Backend, TestService};
 async fn health_ready_and_metrics() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();
     let (status, health) = svc.json(Method::GET, "/health", None, None).await;
-    assert_eq!((status, health["status"].as_str()), (StatusCode::OK, Some("ok")));
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
     let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
     assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(ready["cache_backend"], "memory");
-    svc.json(Method::GET, "/api/TradeMaster/healthcheck", None, None).await;
-    let (status, _) = svc.json(Method::GET, "/api/v1/datasets/abc", None, None).await;
+    svc.json(Method::GET, "/api/TradeMaster/healthcheck", None, None)
+        .await;
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/datasets/abc", None, None)
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let (status, text) = svc.json(Method::GET, "/metrics", None, None).await;
@@ -34,21 +40,35 @@ async fn health_ready_and_metrics() {
 /// Redis configured but not reachable: /ready says so, everything else still works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_degrades_without_failing() {
-    let svc = TestService::start_with(Backend::Sqlite, |c| c.redis_url = Some("redis://127.0.0.1:1/0".into()))
-        .await
-        .unwrap();
+    let svc = TestService::start_with(Backend::Sqlite, |c| {
+        c.redis_url = Some("redis://127.0.0.1:1/0".into())
+    })
+    .await
+    .unwrap();
     let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
     assert_eq!(ready["database"], "ok");
-    assert!(ready["cache"].as_str().unwrap().starts_with("error"), "{ready}");
+    assert!(
+        ready["cache"].as_str().unwrap().starts_with("error"),
+        "{ready}"
+    );
     let token = svc.user("alice").await;
-    let (status, _) = svc.json(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
+    let (status, _) = svc
+        .json(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     // Revocation still holds: the database knows it.
-    let (status, _) = svc.json(Method::GET, "/api/v1/auth/me", Some(&token), None).await;
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, params) = svc.json(Method::GET, "/api/TradeMaster/getParameters", None, None).await;
-    assert_eq!((status, params["error_code"].as_i64()), (StatusCode::OK, Some(0)));
+    let (status, params) = svc
+        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
+        .await;
+    assert_eq!(
+        (status, params["error_code"].as_i64()),
+        (StatusCode::OK, Some(0))
+    );
 }
 
 /// With real Redis: the cache answers, getParameters is cached there.
@@ -62,6 +82,7 @@ async fn redis_backs_the_cache_when_configured() {
     }
     let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
     assert_eq!(status, StatusCode::OK, "{ready}");
-    svc.json(Method::GET, "/api/TradeMaster/getParameters", None, None).await;
+    svc.json(Method::GET, "/api/TradeMaster/getParameters", None, None)
+        .await;
     assert!(svc.app.cache.get("tm:getParameters").await.is_some());
 }

@@ -43,32 +43,38 @@ pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResu
             payload.insert(field.into(), json!(value));
         }
     }
-    let session_id = session::existing_or_new(&app.db, body.optional_text("session_id")).await?;
-    let dataset_name = payload["dataset_name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let given_session = body.optional_text("session_id");
+    if let Some(id) = &given_session {
+        session::params(&app.db, id).await?;
+    }
+    let dataset_name = payload["dataset_name"].as_str().unwrap_or_default().to_string();
     if let Some(custom) = dataset_name.strip_prefix("custom:") {
-        let uploaded = store::latest_of_session(&app.db, &session_id).await?;
+        let uploaded = match &given_session {
+            Some(id) => store::latest_of_session(&app.db, id).await?,
+            None => None,
+        };
         match uploaded {
             Some(dataset) if stem(&dataset.file_name) == custom => {
                 payload.insert("dataset_id".into(), json!(dataset.id));
             }
             _ => {
                 return fail(format!(
-                    "dataset_name {dataset_name:?} was not uploaded in session {session_id}; call upload_csv first"
+                    "dataset_name {dataset_name:?} was not uploaded in this session; call upload_csv first and pass its session_id"
                 ))
             }
         }
-    } else if !exec::catalog()
-        .datasets
-        .iter()
-        .any(|d| d.name == dataset_name)
-    {
+    } else if !exec::catalog().datasets.iter().any(|d| d.name == dataset_name) {
         return fail(format!(
             "dataset_name {dataset_name:?} is neither a built-in dataset nor custom:<uploaded file>"
         ));
     }
+    if let Some(reason) = exec::unavailable(JobKind::Label) {
+        return fail(reason);
+    }
+    let session_id = match given_session {
+        Some(id) => id,
+        None => session::create(&app.db).await?,
+    };
     queue_job(&app, JobKind::Label, &session_id, Value::Object(payload)).await?;
     success(
         json!({ "info": "request success, start market dynamics labeling", "session_id": session_id }),

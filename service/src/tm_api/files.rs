@@ -27,7 +27,9 @@ pub async fn upload_csv(State(app): State<AppState>, body: TmBody) -> Result<Res
         Some(value) => value.clone(),
     };
     let csv = rows_to_csv(&rows).map_err(TmError)?;
-    let session_id = session::existing_or_new(&app.db, body.optional_text("session_id")).await?;
+    let given_session = body.optional_text("session_id");
+    let new_session = given_session.is_none();
+    let session_id = session::existing_or_new(&app.db, given_session).await?;
     let chunks = futures_util::stream::iter(
         csv.into_bytes()
             .chunks(store::CHUNK_BYTES)
@@ -43,6 +45,9 @@ pub async fn upload_csv(State(app): State<AppState>, body: TmBody) -> Result<Res
         app.config.max_upload_bytes,
     )
     .await;
+    if stored.is_err() && new_session {
+        session::delete(&app.db, &session_id).await?;
+    }
     match stored {
         Ok(_) => Ok(success(json!({
             "info": "request success, upload finished",

@@ -56,3 +56,12 @@ pub async fn update(db: &Db, id: &str, changes: Map<String, Value>) -> Result<()
         .await?;
     Ok(())
 }
+
+/// Removes a session that turned out to be of no use (its first request failed).
+pub async fn delete(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}

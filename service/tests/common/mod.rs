@@ -34,15 +34,21 @@ pub fn config(dir: &std::path::Path) -> ServeConfig {
 
 /// The PostgreSQL URL for tests, or None; under CI its absence is an error, not a skip.
 pub fn postgres_url() -> Option<String> {
-    let url = std::env::var("TMCTL_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let url = std::env::var("TMCTL_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     if url.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but TMCTL_TEST_DATABASE_URL is not set; run tests/support/start-pg-redis.sh");
+        panic!(
+            "CI=true but TMCTL_TEST_DATABASE_URL is not set; run tests/support/start-pg-redis.sh"
+        );
     }
     url
 }
 
 pub fn redis_url() -> Option<String> {
-    let url = std::env::var("TMCTL_TEST_REDIS_URL").ok().filter(|u| !u.is_empty());
+    let url = std::env::var("TMCTL_TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     if url.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but TMCTL_TEST_REDIS_URL is not set; run tests/support/start-pg-redis.sh");
     }
@@ -93,17 +99,26 @@ impl TestService {
         (status, bytes.to_vec())
     }
 
-    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
-        let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+        let body = body
+            .map(|b| Body::from(b.to_string()))
+            .unwrap_or_else(Body::empty);
         let (status, bytes) = self.send(request.body(body).unwrap()).await;
         let value = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         (status, value)
     }
@@ -111,9 +126,18 @@ impl TestService {
     /// Registers and logs in; returns the access token.
     pub async fn user(&self, name: &str) -> String {
         let credentials = serde_json::json!({ "username": name, "password": "a long password" });
-        let (status, body) = self.json(Method::POST, "/api/v1/auth/register", None, Some(credentials.clone())).await;
+        let (status, body) = self
+            .json(
+                Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(credentials.clone()),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        let (status, body) = self.json(Method::POST, "/api/v1/auth/login", None, Some(credentials)).await;
+        let (status, body) = self
+            .json(Method::POST, "/api/v1/auth/login", None, Some(credentials))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["access_token"].as_str().unwrap().to_string()
     }
@@ -125,34 +149,59 @@ impl TestService {
             "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
         );
         let tail = format!("\r\n--{boundary}--\r\n");
-        let stream = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(axum::body::Bytes::from(head))])
-            .chain(content.into_data_stream().map(|r| r.map_err(std::io::Error::other)))
-            .chain(futures_util::stream::iter(vec![Ok(axum::body::Bytes::from(tail))]));
+        let stream = futures_util::stream::iter(vec![Ok::<_, std::io::Error>(
+            axum::body::Bytes::from(head),
+        )])
+        .chain(
+            content
+                .into_data_stream()
+                .map(|r| r.map_err(std::io::Error::other)),
+        )
+        .chain(futures_util::stream::iter(vec![Ok(
+            axum::body::Bytes::from(tail),
+        )]));
         let request = Request::builder()
             .method(Method::POST)
             .uri("/api/v1/datasets")
             .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from_stream(stream))
             .unwrap();
         let (status, bytes) = self.send(request).await;
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
         use sqlx::Row;
-        sqlx::query(sql).fetch_one(&self.app.db.pool).await.unwrap().try_get::<i64, _>(0).unwrap()
+        sqlx::query(sql)
+            .fetch_one(&self.app.db.pool)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
     }
 }
 
 use futures_util::StreamExt;
 
 pub fn data_file(name: &str) -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/trademaster").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/trademaster")
+        .join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {
-            assert!(std::env::var("CI").is_err(), "missing data file {}", path.display());
+            assert!(
+                std::env::var("CI").is_err(),
+                "missing data file {}",
+                path.display()
+            );
             None
         }
     }
