@@ -194,7 +194,11 @@ async fn upload_csv_errors(svc: TestService) {
 
     assert_eq!(svc.count("SELECT COUNT(*) FROM datasets").await, 0);
     assert_eq!(svc.count("SELECT COUNT(*) FROM dataset_chunks").await, 0);
-    assert_eq!(svc.count("SELECT COUNT(*) FROM sessions").await, 0, "failed uploads left sessions");
+    assert_eq!(
+        svc.count("SELECT COUNT(*) FROM sessions").await,
+        0,
+        "failed uploads left sessions"
+    );
 
     let answer = post(&svc, "download_csv", json!({ "session_id": "nope" })).await;
     assert_eq!(answer["error_code"], 1);

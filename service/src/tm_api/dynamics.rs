@@ -47,7 +47,10 @@ pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResu
     if let Some(id) = &given_session {
         session::params(&app.db, id).await?;
     }
-    let dataset_name = payload["dataset_name"].as_str().unwrap_or_default().to_string();
+    let dataset_name = payload["dataset_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     if let Some(custom) = dataset_name.strip_prefix("custom:") {
         let uploaded = match &given_session {
             Some(id) => store::latest_of_session(&app.db, id).await?,
@@ -63,7 +66,11 @@ pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResu
                 ))
             }
         }
-    } else if !exec::catalog().datasets.iter().any(|d| d.name == dataset_name) {
+    } else if !exec::catalog()
+        .datasets
+        .iter()
+        .any(|d| d.name == dataset_name)
+    {
         return fail(format!(
             "dataset_name {dataset_name:?} is neither a built-in dataset nor custom:<uploaded file>"
         ));

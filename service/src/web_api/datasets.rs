@@ -1,11 +1,15 @@
 //! `/api/v1/datasets`: multipart CSV upload (streamed), list, get, download, delete.
 
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures_util::Stream;
 use serde_json::{json, Value};
 
 use crate::auth::AuthUser;
@@ -26,8 +30,21 @@ pub fn router(_app: &AppState) -> Router<AppState> {
 async fn upload(
     State(app): State<AppState>,
     user: AuthUser,
-    mut form: Multipart,
+    request: Request,
 ) -> ApiResult<(StatusCode, Json<store::DatasetInfo>)> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary = multer::parse_boundary(content_type).map_err(|_| {
+        ApiError::bad_request("send the file as multipart/form-data (a boundary is required)")
+    })?;
+    let body = OneChunkPerPoll {
+        inner: request.into_body().into_data_stream(),
+        rest: false,
+    };
+    let mut form = multer::Multipart::new(body, boundary);
     let mut name: Option<String> = None;
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         match field.name() {
@@ -70,12 +87,31 @@ async fn upload(
     ))
 }
 
-fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
-    ApiError::new(
-        error.status(),
-        "bad_request",
-        format!("invalid multipart form: {}", error.body_text()),
-    )
+fn multipart_error(error: multer::Error) -> ApiError {
+    ApiError::bad_request(format!("invalid multipart form: {error}"))
+}
+
+/// Hands the multipart parser one chunk per poll. The parser reads everything a stream has
+/// ready, which from a fast client is the whole file; this keeps memory to a chunk or two.
+struct OneChunkPerPoll<S> {
+    inner: S,
+    rest: bool,
+}
+
+impl<S: Stream<Item = Result<Bytes, E>> + Unpin, E> Stream for OneChunkPerPoll<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = self.get_mut();
+        if this.rest {
+            this.rest = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let next = Pin::new(&mut this.inner).poll_next(cx);
+        this.rest = matches!(next, Poll::Ready(Some(_)));
+        next
+    }
 }
 
 pub fn ingest_error(error: IngestError) -> ApiError {
