@@ -140,20 +140,28 @@ fn worker_name() -> String {
 /// gives the leases of running jobs back to the queue.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let listen = config.listen;
-    let concurrency = config.worker_concurrency;
     let app = connect(config).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-    let workers = Workers::spawn(app.clone(), worker_name(), concurrency);
+    serve_on(listener, app, shutdown_signal()).await
+}
+
+/// Serves `app` on `listener` with this replica's job workers until `shutdown` completes.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let workers = Workers::spawn(app.clone(), worker_name(), app.config.worker_concurrency);
     let sweeper = tokio::spawn(sweep_abandoned_uploads(app.clone()));
-    tracing::info!(%listen, "serving");
+    tracing::info!(listen = ?listener.local_addr().ok(), "serving");
     let served = axum::serve(
         listener,
         router(app.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
-        shutdown_signal().await;
+        shutdown.await;
         tracing::info!("shutting down: no new jobs, finishing requests");
     })
     .await;
