@@ -21,6 +21,8 @@ pub enum CacheError {
 }
 
 pub struct Cache {
+    /// Prepended to every key, so that several deployments can share one Redis.
+    namespace: String,
     redis: Option<RedisLink>,
     memory: Memory,
 }
@@ -40,6 +42,7 @@ impl Cache {
     /// In-process only.
     pub fn memory() -> Self {
         Cache {
+            namespace: String::new(),
             redis: None,
             memory: Memory::default(),
         }
@@ -51,6 +54,7 @@ impl Cache {
         let client = redis::Client::open(url)
             .map_err(|e| CacheError::BadUrl(format!("{}: {e}", crate::db::redact(url))))?;
         Ok(Cache {
+            namespace: String::new(),
             redis: Some(RedisLink {
                 client,
                 manager: tokio::sync::Mutex::new(None),
@@ -58,6 +62,16 @@ impl Cache {
             }),
             memory: Memory::default(),
         })
+    }
+
+    /// Prefixes every key with `namespace:`.
+    pub fn with_namespace(mut self, namespace: &str) -> Self {
+        self.namespace = format!("{namespace}:");
+        self
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.namespace)
     }
 
     pub fn backend(&self) -> &'static str {
@@ -84,6 +98,7 @@ impl Cache {
 
     /// The cached value; `None` when absent or when Redis cannot be asked.
     pub async fn get(&self, key: &str) -> Option<String> {
+        let key = &self.key(key);
         match &self.redis {
             None => self.memory.get(key),
             Some(link) => {
@@ -101,6 +116,7 @@ impl Cache {
 
     /// Strictly "is this key there": `None` when Redis cannot be asked.
     pub async fn exists(&self, key: &str) -> Option<bool> {
+        let key = &self.key(key);
         match &self.redis {
             None => Some(self.memory.get(key).is_some()),
             Some(link) => {
@@ -111,6 +127,7 @@ impl Cache {
     }
 
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) {
+        let key = &self.key(key);
         match &self.redis {
             None => self.memory.set(key, value, ttl),
             Some(link) => {
@@ -126,6 +143,7 @@ impl Cache {
     }
 
     pub async fn delete(&self, key: &str) {
+        let key = &self.key(key);
         match &self.redis {
             None => self.memory.delete(key),
             Some(link) => {
@@ -142,6 +160,7 @@ impl Cache {
     /// Counts one more event in the window that `key` opened; returns the count so far.
     /// Falls back to this process's counters while Redis is unavailable.
     pub async fn hit(&self, key: &str, window: Duration) -> u64 {
+        let key = &self.key(key);
         if let Some(link) = &self.redis {
             if let Ok(mut conn) = link.connection().await {
                 let secs = window.as_secs().max(1) as i64;

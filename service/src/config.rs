@@ -16,6 +16,8 @@ pub struct ServeConfig {
     pub database_url: Option<String>,
     /// Redis URL; `None` = in-process cache, revocation list in the database.
     pub redis_url: Option<String>,
+    /// Prefix of this deployment's cache keys (`TMCTL_CACHE_NAMESPACE`).
+    pub cache_namespace: String,
     /// Key that signs access and refresh tokens; `None` = a key generated once and kept in the database.
     pub token_key: Option<Vec<u8>>,
     /// Jobs this replica runs at once.
@@ -42,6 +44,7 @@ impl ServeConfig {
             data_dir: PathBuf::from("./tmctl-data"),
             database_url: None,
             redis_url: None,
+            cache_namespace: "tmctl".into(),
             token_key: None,
             worker_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -74,6 +77,9 @@ impl ServeConfig {
         if let Some(url) = var("REDIS_URL") {
             let password = var("REDIS_PASSWORD");
             config.redis_url = Some(with_password(&url, password.as_deref(), "REDIS_URL")?);
+        }
+        if let Some(namespace) = var("TMCTL_CACHE_NAMESPACE") {
+            config.cache_namespace = namespace;
         }
         if let Some(key) = var("TMCTL_TOKEN_KEY") {
             config.token_key = Some(key.trim().as_bytes().to_vec());

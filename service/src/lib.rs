@@ -39,7 +39,8 @@ pub async fn connect(config: ServeConfig) -> anyhow::Result<AppState> {
     let cache = match &config.redis_url {
         Some(url) => cache::Cache::redis(url)?,
         None => cache::Cache::memory(),
-    };
+    }
+    .with_namespace(&config.cache_namespace);
     let key = match &config.token_key {
         Some(key) => key.clone(),
         None => shared_token_key(&db).await?,

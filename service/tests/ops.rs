@@ -85,4 +85,14 @@ async fn redis_backs_the_cache_when_configured() {
     svc.json(Method::GET, "/api/TradeMaster/getParameters", None, None)
         .await;
     assert!(svc.app.cache.get("tm:getParameters").await.is_some());
+    // Keys live under the service's namespace.
+    let client = redis::Client::open(common::redis_url().unwrap()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}:tm:getParameters", svc.app.config.cache_namespace);
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(exists, "{key} not in redis");
 }

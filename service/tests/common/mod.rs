@@ -29,6 +29,8 @@ pub fn config(dir: &std::path::Path) -> ServeConfig {
     let mut config = ServeConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)));
     config.data_dir = dir.to_path_buf();
     config.token_key = Some(b"test key of more than sixteen bytes".to_vec());
+    // Tests share one Redis: keep each service's keys apart.
+    config.cache_namespace = format!("test-{}", tmctl_service::util::new_id());
     config
 }
 
