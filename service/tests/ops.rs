@@ -96,3 +96,79 @@ async fn redis_backs_the_cache_when_configured() {
         .unwrap();
     assert!(exists, "{key} not in redis");
 }
+
+/// Redis stops while the service runs: requests go on from the database, /ready says
+/// "not ready", and when Redis is back so is readiness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_going_down_at_runtime() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let start_redis = || {
+        std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+    };
+    let Ok(mut redis) = start_redis() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "redis-server is needed under CI"
+        );
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let svc = TestService::start_with(Backend::Sqlite, |c| c.redis_url = Some(url))
+        .await
+        .unwrap();
+    common::wait_for(
+        || async { svc.json(Method::GET, "/ready", None, None).await.0 == StatusCode::OK },
+        "redis to come up",
+    )
+    .await;
+    let token = svc.user("alice").await;
+
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = svc
+        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = svc
+        .json(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "revocation must hold without redis"
+    );
+
+    let mut redis = start_redis().unwrap();
+    common::wait_for(
+        || async { svc.json(Method::GET, "/ready", None, None).await.0 == StatusCode::OK },
+        "readiness after redis returns",
+    )
+    .await;
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+}
