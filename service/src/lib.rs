@@ -1,39 +1,191 @@
 //! The TradeMaster trading service that the stack runs (`tmctl serve`).
+//!
+//! Route families: `/api/TradeMaster/*` (wire-compatible with the original service),
+//! `/api/v1/*` (web API), `/health`, `/ready`, `/metrics`. All durable state is in the
+//! database (PostgreSQL, or SQLite by default); Redis is an optional shared cache.
 
 pub mod algo;
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod datasets;
+pub mod db;
 pub mod dynamics;
+pub mod error;
+pub mod jobs;
+pub mod metrics;
 pub mod plot;
+pub mod state;
+pub mod strategies;
+pub mod tm_api;
+pub mod util;
+pub mod web_api;
 
-use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use axum::{routing::get, Json, Router};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::json;
+use sqlx::Row;
 
-/// Settings the service starts with.
-#[derive(Debug, Clone)]
-pub struct ServeConfig {
-    pub listen: SocketAddr,
+pub use config::ServeConfig;
+pub use jobs::worker::Workers;
+pub use state::{App, AppState};
+
+/// Opens the database (migrating it), the cache and the token key.
+pub async fn connect(config: ServeConfig) -> anyhow::Result<AppState> {
+    let db = db::Db::connect(&config.effective_database_url()).await?;
+    let cache = match &config.redis_url {
+        Some(url) => cache::Cache::redis(url)?,
+        None => cache::Cache::memory(),
+    }
+    .with_namespace(&config.cache_namespace);
+    let key = match &config.token_key {
+        Some(key) => key.clone(),
+        None => shared_token_key(&db).await?,
+    };
+    tracing::info!(
+        database = ?db.dialect,
+        cache = cache.backend(),
+        "service state connected"
+    );
+    Ok(Arc::new(App {
+        tokens: auth::token::TokenKeys::new(key),
+        config,
+        db,
+        cache,
+        metrics: metrics::Metrics::default(),
+        job_queued: tokio::sync::Notify::new(),
+    }))
+}
+
+/// Without a configured key, replicas share one generated key kept in the database.
+async fn shared_token_key(db: &db::Db) -> anyhow::Result<Vec<u8>> {
+    let candidate = format!("{}{}", util::new_id(), util::new_id());
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('token_key', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(&candidate)
+    .execute(&db.pool)
+    .await?;
+    let row = sqlx::query("SELECT value FROM settings WHERE key = 'token_key'")
+        .fetch_one(&db.pool)
+        .await?;
+    let key: String = row.try_get("value")?;
+    tracing::warn!(
+        "no token key configured (TMCTL_TOKEN_KEY); using the one generated in the database"
+    );
+    Ok(key.into_bytes())
 }
 
 /// The HTTP routes of the service.
-pub fn router() -> Router {
-    Router::new().route("/health", get(health))
+pub fn router(app: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics::render))
+        .nest("/api/TradeMaster", tm_api::router(&app))
+        .nest("/api/v1", web_api::router(&app))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            metrics::track,
+        ))
+        .with_state(app)
 }
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-/// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
+/// 200 when the database and the cache answer, 503 naming what does not.
+async fn ready(State(app): State<AppState>) -> impl IntoResponse {
+    let database = match tokio::time::timeout(Duration::from_secs(3), app.db.ping()).await {
+        Ok(Ok(())) => "ok".to_string(),
+        Ok(Err(e)) => format!("error: {e}"),
+        Err(_) => "error: timed out".to_string(),
+    };
+    let cache = match app.cache.ping().await {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    let ok = database == "ok" && cache == "ok";
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({
+            "status": if ok { "ready" } else { "not ready" },
+            "database": database,
+            "cache": cache,
+            "cache_backend": app.cache.backend(),
+        })),
+    )
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+/// A name for this replica's workers in leases and logs.
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "replica".into());
+    format!("{host}-{}-{}", std::process::id(), &util::new_id()[..8])
+}
+
+/// Serves until SIGTERM or Ctrl-C: then stops taking jobs, finishes in-flight requests and
+/// gives the leases of running jobs back to the queue.
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let listen = config.listen;
+    let app = connect(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
-    tracing::info!(listen = %config.listen, "serving");
-    axum::serve(listener, router())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    serve_on(listener, app, shutdown_signal()).await
+}
+
+/// Serves `app` on `listener` with this replica's job workers until `shutdown` completes.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let workers = Workers::spawn(app.clone(), worker_name(), app.config.worker_concurrency);
+    let sweeper = tokio::spawn(sweep_abandoned_uploads(app.clone()));
+    tracing::info!(listen = ?listener.local_addr().ok(), "serving");
+    let served = axum::serve(
+        listener,
+        router(app.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new jobs, finishing requests");
+    })
+    .await;
+    sweeper.abort();
+    workers.shutdown().await;
+    app.db.pool.close().await;
+    served?;
     Ok(())
+}
+
+async fn sweep_abandoned_uploads(app: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match datasets::store::sweep_abandoned(&app.db, 3600 * 1000).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "removed unfinished uploads"),
+            Err(e) => tracing::warn!(error = %e, "cannot sweep unfinished uploads"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

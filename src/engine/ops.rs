@@ -302,8 +302,12 @@ pub async fn wait_ready(
 /// service is ready; the check itself is the same.
 async fn passes_healthcheck_now(docker: &Docker, name: &str, test: &[String]) -> bool {
     let argv: Vec<&str> = match test.split_first() {
-        Some((kind, rest)) if kind == "CMD" && !rest.is_empty() => rest.iter().map(String::as_str).collect(),
-        Some((kind, rest)) if kind == "CMD-SHELL" && rest.len() == 1 => vec!["/bin/sh", "-c", rest[0].as_str()],
+        Some((kind, rest)) if kind == "CMD" && !rest.is_empty() => {
+            rest.iter().map(String::as_str).collect()
+        }
+        Some((kind, rest)) if kind == "CMD-SHELL" && rest.len() == 1 => {
+            vec!["/bin/sh", "-c", rest[0].as_str()]
+        }
         _ => return false,
     };
     match tokio::time::timeout(Duration::from_secs(5), exec_capture(docker, name, &argv)).await {

@@ -1,0 +1,82 @@
+//! Training, testing and labeling jobs: durable queue rows, leased by the workers of every
+//! replica, with heartbeats, logs and progress kept in the database.
+
+pub mod exec;
+pub mod queue;
+pub mod worker;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Train,
+    Test,
+    Label,
+    DynamicsTest,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Train => "train",
+            JobKind::Test => "test",
+            JobKind::Label => "label",
+            JobKind::DynamicsTest => "dynamics_test",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Train, Self::Test, Self::Label, Self::DynamicsTest]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// Job states; `created` jobs wait for an explicit start, `queued` ones for a worker.
+pub const STATES: &[&str] = &[
+    "created",
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+];
+
+pub fn is_finished(state: &str) -> bool {
+    matches!(state, "succeeded" | "failed" | "cancelled")
+}
+
+use std::time::Duration;
+
+use crate::state::AppState;
+
+const STATUS_TTL: Duration = Duration::from_secs(2);
+
+fn status_key(id: &str) -> String {
+    format!("job:{id}:status")
+}
+
+/// A job's status through the cache (short-lived: progress moves), else the database.
+pub async fn cached_status(
+    app: &AppState,
+    id: &str,
+) -> Result<Option<queue::JobStatus>, sqlx::Error> {
+    if let Some(text) = app.cache.get(&status_key(id)).await {
+        if let Ok(status) = serde_json::from_str::<queue::JobStatus>(&text) {
+            return Ok(Some(status));
+        }
+    }
+    let status = queue::status(&app.db, id).await?;
+    if let Some(status) = &status {
+        if let Ok(text) = serde_json::to_string(status) {
+            app.cache.set(&status_key(id), &text, STATUS_TTL).await;
+        }
+    }
+    Ok(status)
+}
+
+/// Drops the cached status after a change, so readers see it at once.
+pub async fn forget_cached_status(app: &AppState, id: &str) {
+    app.cache.delete(&status_key(id)).await;
+}

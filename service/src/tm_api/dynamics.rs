@@ -1,0 +1,205 @@
+//! Market dynamics labeling and testing per dynamics: start_market_dynamics_labeling,
+//! MDM_status, save_market_dynamics_labeling, run_dynamics_test, dynamics_testing_status.
+
+use axum::extract::State;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use super::training::{log_and_plot, queue_job};
+use super::{fail, session, success, TmBody, TmResult};
+use crate::datasets::{stem, store};
+use crate::jobs::queue;
+use crate::jobs::{exec, is_finished, JobKind};
+use crate::state::AppState;
+
+const NUMBER_FIELDS: &[&str] = &[
+    "number_of_market_style",
+    "min_length_limit",
+    "filter_strength",
+    "max_length_expectation",
+    "merging_threshold",
+    "merging_dynamic_constraint",
+];
+const TEXT_FIELDS: &[&str] = &[
+    "dataset_name",
+    "key_indicator",
+    "timestamp",
+    "tic",
+    "labeling_method",
+    "merging_metric",
+];
+
+pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResult {
+    let mut payload = Map::new();
+    for field in TEXT_FIELDS {
+        payload.insert((*field).into(), json!(body.text(field)?));
+    }
+    for field in NUMBER_FIELDS {
+        payload.insert((*field).into(), json!(body.number(field)?));
+    }
+    for field in ["startDate", "endDate"] {
+        if let Some(value) = body.optional_text(field) {
+            payload.insert(field.into(), json!(value));
+        }
+    }
+    let given_session = body.optional_text("session_id");
+    if let Some(id) = &given_session {
+        session::params(&app.db, id).await?;
+    }
+    let dataset_name = payload["dataset_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(custom) = dataset_name.strip_prefix("custom:") {
+        let uploaded = match &given_session {
+            Some(id) => store::latest_of_session(&app.db, id).await?,
+            None => None,
+        };
+        match uploaded {
+            Some(dataset) if stem(&dataset.file_name) == custom => {
+                payload.insert("dataset_id".into(), json!(dataset.id));
+            }
+            _ => {
+                return fail(format!(
+                    "dataset_name {dataset_name:?} was not uploaded in this session; call upload_csv first and pass its session_id"
+                ))
+            }
+        }
+    } else if !exec::catalog()
+        .datasets
+        .iter()
+        .any(|d| d.name == dataset_name)
+    {
+        return fail(format!(
+            "dataset_name {dataset_name:?} is neither a built-in dataset nor custom:<uploaded file>"
+        ));
+    }
+    if let Some(reason) = exec::unavailable(JobKind::Label) {
+        return fail(reason);
+    }
+    let session_id = match given_session {
+        Some(id) => id,
+        None => session::create(&app.db).await?,
+    };
+    queue_job(&app, JobKind::Label, &session_id, Value::Object(payload)).await?;
+    success(
+        json!({ "info": "request success, start market dynamics labeling", "session_id": session_id }),
+    )
+}
+
+pub async fn labeling_status(State(app): State<AppState>, body: TmBody) -> TmResult {
+    let session_id = body.text("session_id")?;
+    session::params(&app.db, &session_id).await?;
+    let Some(job) = queue::latest_of_session(&app.db, &session_id, JobKind::Label).await? else {
+        return fail(format!(
+            "no market dynamics labeling was started in session {session_id}"
+        ));
+    };
+    let (info, visualization) = log_and_plot(&app.db, &job).await?;
+    let mut analysis = String::new();
+    if let Some((metrics, _, _, _)) = queue::result(&app.db, &job.id).await? {
+        analysis = BASE64.encode(metrics.to_string());
+    }
+    let error_code = if matches!(job.state.as_str(), "failed" | "cancelled") {
+        1
+    } else {
+        0
+    };
+    Ok(axum::Json(json!({
+        "error_code": error_code,
+        "info": info,
+        "MDM_end": is_finished(&job.state),
+        "market_dynamic_labeling_visulization": visualization,
+        "market_dynamic_labeling_analysis": analysis,
+        "session_id": session_id,
+    })))
+}
+
+pub async fn save_labeling(State(app): State<AppState>, body: TmBody) -> TmResult {
+    let session_id = body.text("session_id")?;
+    session::params(&app.db, &session_id).await?;
+    let labeled = queue::latest_of_session(&app.db, &session_id, JobKind::Label).await?;
+    let Some(labeled) = labeled.filter(|job| job.state == "succeeded") else {
+        return fail(format!(
+            "session {session_id} has no finished labeling to save; wait for MDM_end first"
+        ));
+    };
+    let mut changes = Map::new();
+    changes.insert("dynamics_label_job_id".into(), json!(labeled.id));
+    session::update(&app.db, &session_id, changes).await?;
+    success(json!({ "info": "request success, save market dynamics", "session_id": session_id }))
+}
+
+fn label_of(body: &TmBody) -> Result<i64, super::TmError> {
+    let field = if body.0.contains_key("dynamics_test_label") {
+        "dynamics_test_label"
+    } else {
+        "test_dynamic_label"
+    };
+    let value = body.number(field).map_err(|_| {
+        super::TmError(
+            "missing or non-numeric field dynamics_test_label (the label to test on)".into(),
+        )
+    })?;
+    if value.fract() != 0.0 || value < 0.0 {
+        return fail(format!(
+            "dynamics_test_label must be a label number like 0, 1, 2; got {value}"
+        ));
+    }
+    Ok(value as i64)
+}
+
+pub async fn run_dynamics_test(State(app): State<AppState>, body: TmBody) -> TmResult {
+    let session_id = body.text("session_id")?;
+    let label = label_of(&body)?;
+    let params = session::params(&app.db, &session_id).await?;
+    if let Some(reason) = exec::unavailable(JobKind::DynamicsTest) {
+        return fail(reason);
+    }
+    let Some(label_job) = params.get("dynamics_label_job_id").cloned() else {
+        return fail(format!("session {session_id} has no saved market dynamics labeling; call save_market_dynamics_labeling first"));
+    };
+    let trained = queue::latest_of_session(&app.db, &session_id, JobKind::Train).await?;
+    let Some(trained) = trained.filter(|job| job.state == "succeeded") else {
+        return fail(format!(
+            "session {session_id} has no trained agent; train one first"
+        ));
+    };
+    let payload = json!({ "label": label, "label_job_id": label_job, "train_job_id": trained.id });
+    let job_id = queue_job(&app, JobKind::DynamicsTest, &session_id, payload).await?;
+    let mut changes = Map::new();
+    changes.insert(format!("dynamics_test_job_{label}"), json!(job_id));
+    session::update(&app.db, &session_id, changes).await?;
+    success(json!({ "info": "request success, start dynamics test", "session_id": session_id }))
+}
+
+pub async fn dynamics_testing_status(State(app): State<AppState>, body: TmBody) -> TmResult {
+    let session_id = body.text("session_id")?;
+    let label = label_of(&body)?;
+    let params = session::params(&app.db, &session_id).await?;
+    let Some(job_id) = params
+        .get(&format!("dynamics_test_job_{label}"))
+        .and_then(Value::as_str)
+    else {
+        return fail(format!(
+            "no dynamics test for label {label} was started in session {session_id}"
+        ));
+    };
+    let Some(job) = crate::jobs::cached_status(&app, job_id).await? else {
+        return fail(format!("the dynamics test job {job_id} no longer exists"));
+    };
+    let (info, radar) = log_and_plot(&app.db, &job).await?;
+    let error_code = if matches!(job.state.as_str(), "failed" | "cancelled") {
+        1
+    } else {
+        0
+    };
+    Ok(axum::Json(json!({
+        "error_code": error_code,
+        "info": info,
+        "dynamics_testing_end": is_finished(&job.state),
+        "radar_plot": radar,
+        "session_id": session_id,
+    })))
+}

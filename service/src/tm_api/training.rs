@@ -1,0 +1,152 @@
+//! train, train_status, test, test_status.
+
+use axum::extract::State;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use super::{fail, session, success, TmBody, TmError, TmResult};
+use crate::db::Db;
+use crate::jobs::queue::{self, JobStatus, NewJob};
+use crate::jobs::{exec, is_finished, JobKind};
+use crate::state::AppState;
+
+/// Queues a job in a session, after checking that this build can run it.
+pub(super) async fn queue_job(
+    app: &AppState,
+    kind: JobKind,
+    session_id: &str,
+    payload: Value,
+) -> Result<String, TmError> {
+    if let Some(reason) = exec::unavailable(kind) {
+        return fail(reason);
+    }
+    let id = queue::create(
+        &app.db,
+        NewJob {
+            kind,
+            owner_id: None,
+            session_id: Some(session_id.to_string()),
+            strategy_id: None,
+            payload,
+            max_attempts: app.config.job_max_attempts,
+            queue_now: true,
+        },
+    )
+    .await?;
+    app.job_queued.notify_one();
+    Ok(id)
+}
+
+/// The job's log as one text, and its first plot as base64 PNG ("" when none).
+pub(super) async fn log_and_plot(db: &Db, job: &JobStatus) -> Result<(String, String), TmError> {
+    let lines = queue::logs(db, &job.id, 0, 10_000).await?;
+    let mut text: Vec<String> = lines.into_iter().map(|(_, _, line)| line).collect();
+    if let Some(error) = &job.error {
+        text.push(format!("error: {error}"));
+    }
+    text.dedup();
+    let mut plot = String::new();
+    if job.state == "succeeded" {
+        if let Some((_, _, _, names)) = queue::result(db, &job.id).await? {
+            if let Some(name) = names.first() {
+                if let Some(png) = queue::plot(db, &job.id, name).await? {
+                    plot = BASE64.encode(png);
+                }
+            }
+        }
+    }
+    Ok((text.join("\n"), plot))
+}
+
+pub async fn train(State(app): State<AppState>, body: TmBody) -> TmResult {
+    let mut payload = Map::new();
+    for field in [
+        "task_name",
+        "dataset_name",
+        "agent_name",
+        "optimizer_name",
+        "loss_name",
+    ] {
+        payload.insert(field.into(), json!(body.text(field)?));
+    }
+    for field in ["start_date", "end_date"] {
+        if let Some(value) = body.optional_text(field) {
+            payload.insert(field.into(), json!(value));
+        }
+    }
+    let catalog = exec::catalog();
+    let agent = payload["agent_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(reason) = exec::unavailable(JobKind::Train) {
+        return fail(reason);
+    }
+    if !catalog.agents.contains(&agent) {
+        return fail(format!(
+            "agent_name {agent:?} is not offered; choose one of: {}",
+            catalog.agents.join(", ")
+        ));
+    }
+    let session_id = session::create(&app.db).await?;
+    session::update(&app.db, &session_id, payload.clone()).await?;
+    queue_job(&app, JobKind::Train, &session_id, Value::Object(payload)).await?;
+    success(json!({ "info": "request success, start train", "session_id": session_id }))
+}
+
+async fn status_of(
+    app: &AppState,
+    body: &TmBody,
+    kind: JobKind,
+    end_field: &str,
+    plot_field: &str,
+) -> TmResult {
+    let session_id = body.text("session_id")?;
+    session::params(&app.db, &session_id).await?;
+    let Some(job) = queue::latest_of_session(&app.db, &session_id, kind).await? else {
+        return fail(format!(
+            "no {} job was started in session {session_id}",
+            kind.as_str()
+        ));
+    };
+    let job = crate::jobs::cached_status(app, &job.id)
+        .await?
+        .unwrap_or(job);
+    let (info, plot) = log_and_plot(&app.db, &job).await?;
+    let error_code = if matches!(job.state.as_str(), "failed" | "cancelled") {
+        1
+    } else {
+        0
+    };
+    let mut answer = Map::new();
+    answer.insert("error_code".into(), json!(error_code));
+    answer.insert("info".into(), json!(info));
+    answer.insert(end_field.into(), json!(is_finished(&job.state)));
+    answer.insert(plot_field.into(), json!(plot));
+    answer.insert("session_id".into(), json!(session_id));
+    Ok(axum::Json(Value::Object(answer)))
+}
+
+pub async fn train_status(State(app): State<AppState>, body: TmBody) -> TmResult {
+    status_of(&app, &body, JobKind::Train, "train_end", "result_plot").await
+}
+
+pub async fn test(State(app): State<AppState>, body: TmBody) -> TmResult {
+    let session_id = body.text("session_id")?;
+    let params = session::params(&app.db, &session_id).await?;
+    if let Some(reason) = exec::unavailable(JobKind::Test) {
+        return fail(reason);
+    }
+    let trained = queue::latest_of_session(&app.db, &session_id, JobKind::Train).await?;
+    let Some(trained) = trained.filter(|job| job.state == "succeeded") else {
+        return fail(format!("session {session_id} has no finished training; call train and wait for train_end first"));
+    };
+    let payload = json!({ "train_job_id": trained.id, "session": params });
+    queue_job(&app, JobKind::Test, &session_id, payload).await?;
+    success(json!({ "info": "request success, start test", "session_id": session_id }))
+}
+
+pub async fn test_status(State(app): State<AppState>, body: TmBody) -> TmResult {
+    status_of(&app, &body, JobKind::Test, "test_end", "result_plot").await
+}

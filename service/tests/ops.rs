@@ -1,0 +1,174 @@
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Backend, TestService};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_ready_and_metrics() {
+    let svc = TestService::start(Backend::Sqlite).await.unwrap();
+    let (status, health) = svc.json(Method::GET, "/health", None, None).await;
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    assert_eq!(ready["cache_backend"], "memory");
+    svc.json(Method::GET, "/api/TradeMaster/healthcheck", None, None)
+        .await;
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/datasets/abc", None, None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, text) = svc.json(Method::GET, "/metrics", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = text.as_str().unwrap();
+    for expected in [
+        "tmctl_http_requests_total{method=\"GET\",route=\"/api/TradeMaster/healthcheck\",status=\"200\"} 1",
+        "tmctl_http_requests_total{method=\"GET\",route=\"/api/v1/datasets/{id}\",status=\"401\"} 1",
+        "tmctl_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health\",le=\"+Inf\"} 1",
+        "tmctl_jobs{state=\"queued\"} 0",
+        "tmctl_job_queue_depth 0",
+        "tmctl_db_pool_connections{state=\"open\"}",
+        "tmctl_cache_up{backend=\"memory\"} 1",
+    ] {
+        assert!(text.contains(expected), "/metrics lacks {expected}:\n{text}");
+    }
+}
+
+/// Redis configured but not reachable: /ready says so, everything else still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_degrades_without_failing() {
+    let svc = TestService::start_with(Backend::Sqlite, |c| {
+        c.redis_url = Some("redis://127.0.0.1:1/0".into())
+    })
+    .await
+    .unwrap();
+    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["database"], "ok");
+    assert!(
+        ready["cache"].as_str().unwrap().starts_with("error"),
+        "{ready}"
+    );
+    let token = svc.user("alice").await;
+    let (status, _) = svc
+        .json(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Revocation still holds: the database knows it.
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, params) = svc
+        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
+        .await;
+    assert_eq!(
+        (status, params["error_code"].as_i64()),
+        (StatusCode::OK, Some(0))
+    );
+}
+
+/// With real Redis: the cache answers, getParameters is cached there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_backs_the_cache_when_configured() {
+    let Some(svc) = TestService::start(Backend::Postgres).await else {
+        return;
+    };
+    if svc.app.cache.backend() != "redis" {
+        return;
+    }
+    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    svc.json(Method::GET, "/api/TradeMaster/getParameters", None, None)
+        .await;
+    assert!(svc.app.cache.get("tm:getParameters").await.is_some());
+    // Keys live under the service's namespace.
+    let client = redis::Client::open(common::redis_url().unwrap()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}:tm:getParameters", svc.app.config.cache_namespace);
+    let exists: bool = redis::cmd("EXISTS")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(exists, "{key} not in redis");
+}
+
+/// Redis stops while the service runs: requests go on from the database, /ready says
+/// "not ready", and when Redis is back so is readiness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_going_down_at_runtime() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let start_redis = || {
+        std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+    };
+    let Ok(mut redis) = start_redis() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "redis-server is needed under CI"
+        );
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let svc = TestService::start_with(Backend::Sqlite, |c| c.redis_url = Some(url))
+        .await
+        .unwrap();
+    common::wait_for(
+        || async { svc.json(Method::GET, "/ready", None, None).await.0 == StatusCode::OK },
+        "redis to come up",
+    )
+    .await;
+    let token = svc.user("alice").await;
+
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = svc
+        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = svc
+        .json(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = svc
+        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "revocation must hold without redis"
+    );
+
+    let mut redis = start_redis().unwrap();
+    common::wait_for(
+        || async { svc.json(Method::GET, "/ready", None, None).await.0 == StatusCode::OK },
+        "readiness after redis returns",
+    )
+    .await;
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+}
