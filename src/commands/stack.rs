@@ -62,7 +62,7 @@ pub async fn prepare(context: &Context, scale: &[(String, u32)]) -> anyhow::Resu
     let docker = connect().await?;
 
     let spec = ServiceImageSpec::from_current_exe()?;
-    let service_image = service_image_tag(&spec).await?;
+    let service_image = cached_service_image_tag(&context.state_dir(), &spec).await?;
     let mut image_ids = HashMap::new();
     let mut missing_images = Vec::new();
     let mut images: Vec<String> = loaded
@@ -113,6 +113,33 @@ pub async fn prepare(context: &Context, scale: &[(String, u32)]) -> anyhow::Resu
         missing_images,
         service_image,
     })
+}
+
+/// The service image tag of this executable. Hashing the binary takes longer than a
+/// no-op `up` should, so the tag is remembered per binary path, size and modification time.
+async fn cached_service_image_tag(state_root: &std::path::Path, spec: &ServiceImageSpec) -> anyhow::Result<String> {
+    let metadata = std::fs::metadata(&spec.binary)
+        .with_context(|| format!("cannot read {}", spec.binary.display()))?;
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|since| since.as_nanos())
+        .unwrap_or(0);
+    let key = format!("{} {} {modified}", spec.binary.display(), metadata.len());
+    let cache = state_root.join("service-image.cache");
+    if let Ok(text) = std::fs::read_to_string(&cache) {
+        if let Some((cached_key, tag)) = text.split_once('\n') {
+            if cached_key == key && !tag.trim().is_empty() {
+                return Ok(tag.trim().to_owned());
+            }
+        }
+    }
+    let tag = service_image_tag(spec).await?;
+    if let Err(error) = crate::state::write_private_file(&cache, format!("{key}\n{tag}\n").as_bytes()) {
+        tracing::debug!("cannot cache the service image tag: {error}");
+    }
+    Ok(tag)
 }
 
 fn gateway_files(

@@ -37,6 +37,7 @@ async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
         timeout: args.timeout,
         gateway: stack.gateway.clone(),
         wait: args.wait,
+        state_dir: &stack.state.dir,
     };
     let report = apply(&input).await?;
     let elapsed = started.elapsed();

@@ -35,12 +35,34 @@ pub struct ApplyInput<'a> {
     pub gateway: Option<GatewayFiles>,
     /// Wait until every container is healthy (or running, without a healthcheck).
     pub wait: bool,
+    /// The project's state directory, where the deployed gateway config is recorded.
+    pub state_dir: &'a std::path::Path,
 }
 
 #[derive(Debug, Default)]
 pub struct ApplyReport {
     pub done: Vec<String>,
     pub gateway_reloaded: bool,
+}
+
+impl GatewayFiles {
+    /// A digest of everything copied into the gateway.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(self.nginx_conf.as_bytes());
+        if let Some((cert, key)) = &self.tls {
+            hasher.update(cert.as_bytes());
+            hasher.update(key.as_bytes());
+        }
+        hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+fn remember(record: &std::path::Path, fingerprint: &str) {
+    if let Err(error) = crate::state::write_private_file(record, fingerprint.as_bytes()) {
+        tracing::warn!("cannot record the deployed gateway config: {error}");
+    }
 }
 
 /// Dependency depth of every service: 0 for none, else one more than its deepest dependency.
@@ -389,10 +411,25 @@ async fn sync_gateway(
         .iter()
         .filter(|want| want.service == gateway.service)
     {
+        // What was last copied into this very container; reading it back through exec
+        // costs far more than a `tmctl up` that has nothing to do may take.
+        let container_id = docker
+            .inspect_container(&want.name, None)
+            .await
+            .map_err(ops::engine_error("cannot inspect", &want.name))?
+            .id
+            .unwrap_or_default();
+        let record = input.state_dir.join(format!("{}.deployed", want.name));
+        let fingerprint = format!("{container_id} {}", gateway.digest());
+        let recorded = std::fs::read_to_string(&record).ok();
+        if !upstream_changed && recorded.as_deref() == Some(fingerprint.as_str()) {
+            continue;
+        }
         let current =
             ops::exec_capture(docker, &want.name, &["cat", "/etc/nginx/nginx.conf"]).await?;
         let differs = current.stdout != gateway.nginx_conf;
         if !differs && !upstream_changed {
+            remember(&record, &fingerprint);
             continue;
         }
         if differs {
@@ -410,6 +447,7 @@ async fn sync_gateway(
                 ),
             });
         }
+        remember(&record, &fingerprint);
         tracing::info!(container = %want.name, "gateway configuration reloaded");
         reloaded = true;
     }
