@@ -4,6 +4,7 @@
 pub mod check;
 pub mod collect;
 pub mod format;
+pub mod heal;
 pub mod http;
 pub mod probes;
 pub mod verdict;
