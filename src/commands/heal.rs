@@ -3,7 +3,7 @@
 //! `<state-dir>/<project>/heal.json`, so `--once` from cron builds on earlier runs.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use bollard::models::HealthStatusEnum;
@@ -64,7 +64,7 @@ fn load(file: &Path) -> HealState {
     }
 }
 
-fn save(file: &PathBuf, state: &HealState) -> anyhow::Result<()> {
+fn save(file: &Path, state: &HealState) -> anyhow::Result<()> {
     let text = serde_json::to_vec_pretty(state)?;
     write_private_file(file, &text).with_context(|| format!("cannot save {}", file.display()))
 }
