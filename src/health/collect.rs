@@ -102,6 +102,7 @@ pub async fn collect(docker: &Docker, target: &Target<'_>, settings: &ProbeSetti
         );
     }
     let inspected = join_all(containers.iter().map(|container| async move {
+        let asked = Instant::now();
         let inspect = docker
             .inspect_container(&container.name, None::<InspectContainerOptions>)
             .await
@@ -110,6 +111,7 @@ pub async fn collect(docker: &Docker, target: &Target<'_>, settings: &ProbeSetti
             name: container.name.clone(),
             service: container.service.clone(),
             inspect,
+            inspect_latency: asked.elapsed(),
         }
     }))
     .await;

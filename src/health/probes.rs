@@ -19,6 +19,8 @@ pub struct Replica {
     pub name: String,
     pub service: String,
     pub inspect: ContainerInspectResponse,
+    /// How long the Engine took to describe it.
+    pub inspect_latency: Duration,
 }
 
 impl Replica {
@@ -154,7 +156,7 @@ pub fn container(replica: &Replica, impact: Impact) -> ProbeResult {
         outcome,
         impact,
         detail,
-        latency: Duration::ZERO,
+        latency: replica.inspect_latency,
         attempts: 1,
     }
 }
