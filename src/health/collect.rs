@@ -153,7 +153,8 @@ fn plan_probes<'a>(
         };
         let found = of(name);
         if found.is_empty() {
-            let result = if backup_service.as_deref() == Some(name.as_str()) {
+            // Optional parts (backups, monitoring) may be left out, e.g. with --scale.
+            let result = if !critical.contains(name) {
                 probes::skipped("container", name, Impact::Degrading, "not deployed")
             } else if service.replicas == 0 {
                 probes::skipped("container", name, Impact::Degrading, "scaled to 0")
