@@ -137,3 +137,74 @@ pub fn prometheus(report: &Report) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::health::verdict::{Impact, ProbeResult};
+
+    fn report(outcomes: &[Outcome]) -> Report {
+        let probes: Vec<ProbeResult> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(index, outcome)| ProbeResult {
+                probe: "redis".into(),
+                service: "redis".into(),
+                target: format!("tm \"x\"-redis-{index}"),
+                outcome: *outcome,
+                impact: Impact::Critical,
+                detail: String::new(),
+                latency: Duration::from_millis(12),
+                attempts: 1,
+            })
+            .collect();
+        let status = crate::health::verdict::level(&probes);
+        Report {
+            project: "tm-x".into(),
+            status,
+            exit_code: status.exit_code(),
+            reason: None,
+            checked_at: String::new(),
+            duration_ms: 20,
+            probes,
+        }
+    }
+
+    #[test]
+    fn exposition_has_one_sample_per_probe_and_escapes_labels() {
+        let text = prometheus(&report(&[Outcome::Pass, Outcome::Fail, Outcome::Skip]));
+        assert!(
+            text.contains("tmctl_health_status{project=\"tm-x\"} 2\n"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("tmctl_probe_up{").count(),
+            2,
+            "skipped probes are left out"
+        );
+        assert!(
+            text.contains("target=\"tm \\\"x\\\"-redis-1\"} 0\n"),
+            "{text}"
+        );
+        assert!(text.contains("tmctl_probe_latency_seconds{"), "{text}");
+        assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn the_table_names_failing_probes_and_the_level() {
+        let text = human(
+            &report(&[Outcome::Fail]),
+            &Style {
+                color: false,
+                json: false,
+            },
+        );
+        assert!(text.contains("FAIL"), "{text}");
+        assert!(
+            text.ends_with("tm-x: DOWN (1 probes, 1 failing, 20 ms)"),
+            "{text}"
+        );
+    }
+}
