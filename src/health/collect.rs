@@ -245,7 +245,10 @@ fn plan_probes<'a>(
     if profile.services.contains_key("redis") {
         match first_running("redis") {
             Some(replica) => {
-                probes.push(async move { probes::redis(docker, replica, settings).await }.boxed())
+                let direct = local_engine();
+                probes.push(
+                    async move { probes::redis(docker, replica, settings, direct).await }.boxed(),
+                )
             }
             None => {
                 if let Some(replica) = of("redis").first() {
@@ -344,6 +347,12 @@ fn plan_probes<'a>(
         }
     }
     probes
+}
+
+/// Whether the Engine runs on this host, so container addresses are reachable from here.
+fn local_engine() -> bool {
+    let (endpoint, _) = crate::engine::docker::endpoint();
+    endpoint.starts_with("unix://") || endpoint.starts_with('/')
 }
 
 /// Where the backup service writes: the profile's directory, in a folder per project when

@@ -7,6 +7,7 @@ pub mod format;
 pub mod heal;
 pub mod http;
 pub mod probes;
+pub mod resp;
 pub mod verdict;
 
 pub use check::{Conditions, ProbeSettings};

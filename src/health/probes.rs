@@ -52,6 +52,36 @@ impl Replica {
         Some(SocketAddr::new(ip, port))
     }
 
+    /// A value of the container's environment.
+    pub fn env(&self, key: &str) -> Option<String> {
+        let prefix = format!("{key}=");
+        self.inspect
+            .config
+            .as_ref()?
+            .env
+            .as_ref()?
+            .iter()
+            .find_map(|entry| entry.strip_prefix(&prefix).map(str::to_owned))
+    }
+
+    /// The container's addresses on its networks, reachable from the host of a local Engine.
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        let Some(networks) = self
+            .inspect
+            .network_settings
+            .as_ref()
+            .and_then(|settings| settings.networks.as_ref())
+        else {
+            return Vec::new();
+        };
+        let mut addresses: Vec<IpAddr> = networks
+            .values()
+            .filter_map(|endpoint| endpoint.ip_address.as_deref()?.parse().ok())
+            .collect();
+        addresses.sort();
+        addresses
+    }
+
     fn last_health_output(&self) -> Option<String> {
         let log = self.state().health?.log?;
         let output = log.last()?.output.clone()?;
@@ -266,16 +296,19 @@ pub async fn ready_over_tls(
     )
 }
 
-/// A real query through `psql` inside the postgres container.
+/// A real query through `psql` inside the postgres container, as the user and database
+/// the container was set up with.
 pub async fn postgres(docker: &Docker, replica: &Replica, settings: &ProbeSettings) -> ProbeResult {
+    let user = replica
+        .env("POSTGRES_USER")
+        .unwrap_or_else(|| "postgres".to_owned());
+    let database = replica.env("POSTGRES_DB").unwrap_or_else(|| user.clone());
     let attempted = attempt_with_retries(settings, || async {
         let output = ops::exec_capture(
             docker,
             &replica.name,
             &[
-                "sh",
-                "-c",
-                "psql -X -q -t -A -U \"${POSTGRES_USER:-postgres}\" -d \"${POSTGRES_DB:-${POSTGRES_USER:-postgres}}\" -c 'SELECT 1'",
+                "psql", "-X", "-q", "-t", "-A", "-U", &user, "-d", &database, "-c", "SELECT 1",
             ],
         )
         .await
@@ -300,8 +333,40 @@ pub async fn postgres(docker: &Docker, replica: &Replica, settings: &ProbeSettin
     )
 }
 
-/// PING with the password the container was given, through `redis-cli` inside it.
-pub async fn redis(docker: &Docker, replica: &Replica, settings: &ProbeSettings) -> ProbeResult {
+/// PING with the password the container was given: straight to its address when the
+/// host can reach it (a local Engine), otherwise through `redis-cli` inside it.
+pub async fn redis(
+    docker: &Docker,
+    replica: &Replica,
+    settings: &ProbeSettings,
+    direct: bool,
+) -> ProbeResult {
+    let password = replica.env("REDIS_PASSWORD").unwrap_or_default();
+    let address = replica
+        .addresses()
+        .into_iter()
+        .next()
+        .filter(|_| direct)
+        .map(|ip| SocketAddr::new(ip, 6379));
+    if let Some(address) = address {
+        let connect = Duration::from_millis(300).min(settings.timeout);
+        let reachable = tokio::time::timeout(connect, tokio::net::TcpStream::connect(address))
+            .await
+            .is_ok_and(|stream| stream.is_ok());
+        if reachable {
+            let attempted = attempt_with_retries(settings, || async {
+                super::resp::ping(address, &password).await
+            })
+            .await;
+            return result(
+                "redis",
+                &replica.service,
+                &format!("{} {address}", replica.name),
+                Impact::Critical,
+                attempted,
+            );
+        }
+    }
     let attempted = attempt_with_retries(settings, || async {
         let output = ops::exec_capture(
             docker,
