@@ -28,7 +28,7 @@ for profile in dev prod; do
     export TM_HTTP_PORT="$(free_port)" TM_HTTPS_PORT="$(free_port)"
     scale=()
     [[ "$profile" == prod ]] && scale=(--scale backup=0)   # until `tmctl backup schedule` exists
-    "$tmctl" up --profile "$profile" --project "$project" "${scale[@]}" --wait --timeout 300s -q
+    "$tmctl" up --profile "$profile" --project "$project" "${scale[@]}" --wait --timeout 300s -q >/dev/null
     "$tmctl" health --profile "$profile" --project "$project" --wait --timeout 60s >/dev/null
     hyperfine --warmup 3 --runs 30 -N --export-json "$work/$profile.json" \
         "$tmctl health --profile $profile --project $project" >/dev/null
