@@ -208,19 +208,14 @@ fn plan_probes<'a>(
                         }
                         .boxed(),
                     );
-                    if replica.published("443/tcp").is_some() {
-                        probes.push(
-                            async move {
-                                probes::ready_over_tls(docker, &upstream, replica, settings).await
-                            }
+                    let (ready_address, tls) = match replica.published("443/tcp") {
+                        Some(https) => (https, true),
+                        None => (address, false),
+                    };
+                    probes.push(
+                        async move { probes::ready(&upstream, ready_address, tls, settings).await }
                             .boxed(),
-                        );
-                    } else {
-                        probes.push(
-                            async move { probes::ready_over_http(&upstream, address, settings).await }
-                                .boxed(),
-                        );
-                    }
+                    );
                 }
             },
         }

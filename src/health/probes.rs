@@ -235,62 +235,29 @@ fn readiness(status: u16) -> Result<String, String> {
     }
 }
 
-/// The service's `/ready` through the gateway's published plain-HTTP port.
-pub async fn ready_over_http(
+/// The service's `/ready` through the gateway's published port, over TLS when the gateway
+/// serves the API only there.
+pub async fn ready(
     service: &str,
     address: SocketAddr,
+    tls: bool,
     settings: &ProbeSettings,
 ) -> ProbeResult {
     let attempted = attempt_with_retries(settings, || async {
-        let answer = http::get(address, "/ready", settings.timeout)
-            .await
-            .map_err(|error| error.to_string())?;
+        let answer = if tls {
+            http::get_tls(address, "/ready", settings.timeout).await
+        } else {
+            http::get(address, "/ready", settings.timeout).await
+        }
+        .map_err(|error| error.to_string())?;
         readiness(answer.status)
     })
     .await;
+    let scheme = if tls { "https" } else { "http" };
     result(
         "ready",
         service,
-        &format!("http://{address}/ready"),
-        Impact::Degrading,
-        attempted,
-    )
-}
-
-/// The service's `/ready` through the gateway's TLS server, asked from inside the gateway
-/// container (its certificate is usually self-signed).
-pub async fn ready_over_tls(
-    docker: &Docker,
-    service: &str,
-    gateway: &Replica,
-    settings: &ProbeSettings,
-) -> ProbeResult {
-    let max_time = format!("{:.1}", settings.timeout.as_secs_f64());
-    let attempted = attempt_with_retries(settings, || async {
-        let output = ops::exec_capture(
-            docker,
-            &gateway.name,
-            &[
-                "curl",
-                "-ks",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code}",
-                "--max-time",
-                &max_time,
-                "https://127.0.0.1/ready",
-            ],
-        )
-        .await
-        .map_err(|error| error.to_string())?;
-        readiness(output.stdout.trim().parse().unwrap_or(0))
-    })
-    .await;
-    result(
-        "ready",
-        service,
-        &format!("{} https://127.0.0.1/ready", gateway.name),
+        &format!("{scheme}://{address}/ready"),
         Impact::Degrading,
         attempted,
     )
