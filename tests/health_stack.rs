@@ -157,7 +157,7 @@ fn health_of_prod_is_degraded_with_one_of_two_replicas_stopped() {
     assert!(
         output
             .lines()
-            .any(|l| l.contains("ready") && l.contains("ok")),
+            .any(|l| l.contains("https://") && l.contains("/ready") && l.contains(" ok ")),
         "the service answers through the TLS gateway: {output}"
     );
 
