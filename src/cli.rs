@@ -75,6 +75,10 @@ pub enum Command {
     Logs(LogsArgs),
     /// Run a command in a service's container; its exit code is passed through.
     Exec(ExecArgs),
+    /// Probe every service of the running project. Exit 0 healthy, 1 degraded, 2 down, 3 unknown.
+    Health(HealthArgs),
+    /// Restart replicas that stay unhealthy, with backoff and an hourly cap per container.
+    Heal(HealArgs),
     /// Images of the profile: build the service image, pull, bootstrap from Debian, list, save, load.
     #[command(subcommand)]
     Images(ImagesCommand),
@@ -161,6 +165,56 @@ pub struct ExecArgs {
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Print Prometheus text exposition (up and latency per probe) instead of a table.
+    #[arg(long, conflicts_with = "watch")]
+    pub prometheus: bool,
+    /// Keep probing and print every change of a probe or of the overall status.
+    #[arg(long, conflicts_with = "wait")]
+    pub watch: bool,
+    /// Probe until the project is healthy (exit 0) or --timeout passes (exit 1, 2 or 3).
+    #[arg(long)]
+    pub wait: bool,
+    /// Pause between rounds of --watch and --wait.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+    /// How long --wait waits.
+    #[arg(long, default_value = "2m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Each probe attempt gives up after this long.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub probe_timeout: std::time::Duration,
+    /// Further attempts of a failing probe.
+    #[arg(long, default_value_t = 1)]
+    pub retries: u32,
+    /// A probe answering slower than this fails (e.g. 500ms).
+    #[arg(long, value_parser = parse_duration)]
+    pub max_latency: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct HealArgs {
+    /// One check of every container, then exit (the counts persist between runs).
+    #[arg(long)]
+    pub once: bool,
+    /// Pause between checks.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub interval: std::time::Duration,
+    /// Restart a replica after this many consecutive checks found it unhealthy.
+    #[arg(long, default_value_t = 3)]
+    pub threshold: u32,
+    /// Wait at least this long after a restart before the next one; doubles each time.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub backoff: std::time::Duration,
+    /// The longest backoff.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub max_backoff: std::time::Duration,
+    /// Restarts of one container allowed in any hour; then it is left alone.
+    #[arg(long, default_value_t = 3)]
+    pub max_restarts_per_hour: u32,
 }
 
 #[derive(Debug, Args)]

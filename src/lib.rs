@@ -4,6 +4,7 @@ pub mod assets;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod health;
 pub mod images;
 pub mod output;
 pub mod profile;

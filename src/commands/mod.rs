@@ -4,6 +4,8 @@ pub mod config;
 pub mod down;
 pub mod dynamics;
 pub mod exec;
+pub mod heal;
+pub mod health;
 pub mod images;
 pub mod logs;
 pub mod plan;

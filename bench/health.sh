@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Wall time of `tmctl health` on a healthy dev and prod stack (goal: < 150 ms each).
+# Brings each stack up under its own project on free loopback ports, measures, and takes
+# it down again (volumes included). Needs hyperfine and a Docker Engine with the images
+# (`tmctl images bootstrap`). Usage: bench/health.sh [path/to/tmctl]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+tmctl="${1:-}"
+if [[ -z "$tmctl" ]]; then
+    cargo build --release --manifest-path "$root/Cargo.toml" --bin tmctl >&2
+    tmctl="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tmctl"
+fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+work="$(mktemp -d)"
+projects=()
+cleanup() {
+    for entry in "${projects[@]}"; do
+        "$tmctl" down --profile "${entry%%:*}" --project "${entry##*:}" --volumes --yes -q >/dev/null 2>&1 || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+export TM_HTTP_BIND=127.0.0.1 TM_HTTPS_BIND=127.0.0.1
+for profile in dev prod; do
+    project="bench-health-$profile-$$"
+    projects+=("$profile:$project")
+    export TM_HTTP_PORT="$(free_port)" TM_HTTPS_PORT="$(free_port)"
+    scale=()
+    [[ "$profile" == prod ]] && scale=(--scale backup=0)   # until `tmctl backup schedule` exists
+    "$tmctl" up --profile "$profile" --project "$project" "${scale[@]}" --wait --timeout 300s -q >/dev/null
+    "$tmctl" health --profile "$profile" --project "$project" --wait --timeout 60s >/dev/null
+    hyperfine --warmup 3 --runs 30 -N --export-json "$work/$profile.json" \
+        "$tmctl health --profile $profile --project $project" >/dev/null
+    python3 - "$work/$profile.json" "$profile" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))["results"][0]
+print(f"health {sys.argv[2]:5s} mean {result['mean']*1000:6.1f} ms  min {result['min']*1000:6.1f} ms  max {result['max']*1000:6.1f} ms")
+PY
+done
