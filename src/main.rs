@@ -54,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Images(command) => done(commands::images::run(&context, command)),
                 Command::Logs(args) => done(commands::logs::run(&context, args)),
                 Command::Exec(args) => commands::exec::run(&context, args),
+                Command::Backup(args) => commands::backup::run(&context, args),
                 Command::Dynamics(DynamicsCommand::Label(args)) => {
                     done(commands::dynamics::label(&context, args))
                 }
