@@ -52,6 +52,10 @@ pub struct BackupRecord {
 }
 
 impl BackupRecord {
+    pub fn finished_at(&self) -> DateTime<Utc> {
+        self.started_at + chrono::Duration::milliseconds(self.duration_ms as i64)
+    }
+
     pub fn is_good(&self) -> bool {
         self.outcome == Outcome::Ok && self.file.is_some()
     }

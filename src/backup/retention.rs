@@ -145,26 +145,33 @@ mod tests {
             Tz::UTC,
         );
         let mut expected: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        let mut add = |y, m, d, reasons: &[&'static str]| {
-            expected.insert(id(y, m, d), reasons.to_vec());
-        };
+        let add =
+            |expected: &mut BTreeMap<String, Vec<&str>>, y, m, d, reasons: &[&'static str]| {
+                expected.insert(id(y, m, d), reasons.to_vec());
+            };
         // Newest good is the 24th (the 25th failed): latest, daily, weekly, monthly.
-        add(2026, 11, 24, &["latest", "daily", "weekly", "monthly"]);
+        add(
+            &mut expected,
+            2026,
+            11,
+            24,
+            &["latest", "daily", "weekly", "monthly"],
+        );
         for d in 19..=23 {
-            add(2026, 11, d, &["daily"]);
+            add(&mut expected, 2026, 11, d, &["daily"]);
         }
-        add(2026, 11, 18, &["daily"]);
+        add(&mut expected, 2026, 11, 18, &["daily"]);
         // Weeks: 2026-W48 (24th), W47 ends Sunday 22nd, W46 ends 15th, W45 ends 8th.
         expected.get_mut(&id(2026, 11, 22)).unwrap().push("weekly");
-        add(2026, 11, 15, &["weekly"]);
-        add(2026, 11, 8, &["weekly"]);
+        add(&mut expected, 2026, 11, 15, &["weekly"]);
+        add(&mut expected, 2026, 11, 8, &["weekly"]);
         // Months: November (24th), October's newest good is the 30th (31st failed),
         // then the last day of September, August, July and June.
-        add(2026, 10, 30, &["monthly"]);
-        add(2026, 9, 30, &["monthly"]);
-        add(2026, 8, 31, &["monthly"]);
-        add(2026, 7, 31, &["monthly"]);
-        add(2026, 6, 30, &["monthly"]);
+        add(&mut expected, 2026, 10, 30, &["monthly"]);
+        add(&mut expected, 2026, 9, 30, &["monthly"]);
+        add(&mut expected, 2026, 8, 31, &["monthly"]);
+        add(&mut expected, 2026, 7, 31, &["monthly"]);
+        add(&mut expected, 2026, 6, 30, &["monthly"]);
         assert_eq!(decision.keep, expected);
         assert_eq!(decision.delete.len(), records.len() - expected.len());
         for record in records.iter().filter(|r| !r.is_good()) {

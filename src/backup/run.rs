@@ -185,9 +185,11 @@ async fn dump(
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
         .open(part)
         .map_err(BackupError::io("cannot create", part))?;
     let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
@@ -213,6 +215,7 @@ async fn dump(
     if !result.success() {
         return Err(result.into_error(&command, &database.container));
     }
+    tracing::debug!("{size} bytes dumped and synced to {}", part.display());
     let streamed = hex(&hasher.finalize());
     record.size = size;
     record.sha256 = Some(streamed.clone());

@@ -20,6 +20,7 @@ use crate::schedule::CronSchedule;
 
 #[derive(Debug, Default, Clone)]
 pub struct Metrics {
+    /// When the last good backup finished.
     pub last_success: Option<DateTime<Utc>>,
     pub last_duration_ms: u64,
     pub last_size: u64,
@@ -44,7 +45,7 @@ impl Scheduler {
         let catalog = Catalog::load(&settings.dir)?;
         let metrics = match catalog.latest_good() {
             Some(good) => Metrics {
-                last_success: Some(good.started_at),
+                last_success: Some(good.finished_at()),
                 last_duration_ms: good.duration_ms,
                 last_size: good.size,
                 ..Metrics::default()
@@ -102,7 +103,7 @@ impl Scheduler {
             .map(|time| time.timestamp_millis() as f64 / 1000.0)
             .unwrap_or(0.0);
         format!(
-            "# HELP tmctl_backup_last_success_timestamp_seconds Start time of the last good backup.\n\
+            "# HELP tmctl_backup_last_success_timestamp_seconds Finish time of the last good backup.\n\
              # TYPE tmctl_backup_last_success_timestamp_seconds gauge\n\
              tmctl_backup_last_success_timestamp_seconds {last_success}\n\
              # HELP tmctl_backup_last_duration_seconds Duration of the last good backup.\n\
@@ -141,7 +142,7 @@ impl Scheduler {
             metrics.runs_total += 1;
             match &outcome {
                 Ok(record) if record.outcome == Outcome::Ok => {
-                    metrics.last_success = Some(record.started_at);
+                    metrics.last_success = Some(record.finished_at());
                     metrics.last_duration_ms = record.duration_ms;
                     metrics.last_size = record.size;
                     good = true;

@@ -192,7 +192,11 @@ fn list(context: &Context, setup: &Setup) -> anyhow::Result<()> {
             record.size,
             record.duration_ms as f64 / 1000.0,
             record.compression,
-            record.server_version,
+            record
+                .server_version
+                .split_whitespace()
+                .next()
+                .unwrap_or("-"),
             error
         );
     }
