@@ -92,9 +92,7 @@ impl Catalog {
                 path: path.clone(),
                 message: error.to_string(),
             })?;
-        catalog
-            .backups
-            .sort_by(|a, b| a.started_at.cmp(&b.started_at));
+        catalog.backups.sort_by_key(|record| record.started_at);
         Ok(catalog)
     }
 

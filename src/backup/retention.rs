@@ -29,6 +29,8 @@ pub struct PruneDecision {
 }
 
 type BucketKey = (i32, u32);
+/// A retention rule: its name, how many buckets it keeps, and the bucket of a time.
+type Rule = (&'static str, u32, fn(DateTime<Tz>) -> BucketKey);
 
 fn day(time: DateTime<Tz>) -> BucketKey {
     (time.year(), time.ordinal())
@@ -45,12 +47,12 @@ fn month(time: DateTime<Tz>) -> BucketKey {
 
 pub fn select(records: &[BackupRecord], retention: Retention, timezone: Tz) -> PruneDecision {
     let mut good: Vec<&BackupRecord> = records.iter().filter(|r| r.is_good()).collect();
-    good.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    good.sort_by_key(|record| std::cmp::Reverse(record.started_at));
     let mut keep: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
     if let Some(newest) = good.first() {
         keep.entry(newest.id.clone()).or_default().push("latest");
     }
-    let rules: [(&'static str, u32, fn(DateTime<Tz>) -> BucketKey); 3] = [
+    let rules: [Rule; 3] = [
         ("daily", retention.keep_daily, day),
         ("weekly", retention.keep_weekly, week),
         ("monthly", retention.keep_monthly, month),
@@ -74,7 +76,7 @@ pub fn select(records: &[BackupRecord], retention: Retention, timezone: Tz) -> P
         .iter()
         .filter(|record| !keep.contains_key(&record.id))
         .collect();
-    delete.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+    delete.sort_by_key(|record| record.started_at);
     PruneDecision {
         keep,
         delete: delete.into_iter().map(|record| record.id.clone()).collect(),

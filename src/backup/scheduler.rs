@@ -136,6 +136,7 @@ impl Scheduler {
     /// One run, then a prune when it was good. Runs are sequential by construction and
     /// the project's backup lock keeps out a manual `backup run` as well.
     pub async fn run_once(&self, docker: &Docker) {
+        tracing::info!("backup run starting");
         let outcome = run::run(docker, &self.settings).await;
         let mut good = false;
         if let Ok(mut metrics) = self.metrics.lock() {
@@ -152,17 +153,17 @@ impl Scheduler {
         }
         match outcome {
             Ok(record) if good => tracing::info!(
-                "backup {} done: {} bytes in {} ms",
+                "backup {} run done: {} bytes in {} ms",
                 record.id,
                 record.size,
                 record.duration_ms
             ),
             Ok(record) => tracing::error!(
-                "backup {} failed: {}",
+                "backup {} run failed: {}",
                 record.id,
                 record.error.unwrap_or_default()
             ),
-            Err(error) => tracing::error!("backup failed: {error}"),
+            Err(error) => tracing::error!("backup run failed: {error}"),
         }
         if good {
             let pruned = crate::engine::lock::acquire(
