@@ -84,7 +84,10 @@ pub async fn run(
             command.join(" ")
         )));
     };
-    let feeder = input.map(|path| tokio::spawn(feed(path.to_path_buf(), stdin)));
+    // Set once the command has exited: the feeder stops writing (nothing reads any more)
+    // but keeps reading the file so its checksum still covers all of it.
+    let (exited, exited_watch) = tokio::sync::watch::channel(false);
+    let feeder = input.map(|path| tokio::spawn(feed(path.to_path_buf(), stdin, exited_watch)));
     let mut stderr: Vec<u8> = Vec::new();
     let mut failure: Option<BackupError> = None;
     while let Some(chunk) = output.next().await {
@@ -112,6 +115,7 @@ pub async fn run(
         }
     }
     drop(output);
+    let _ = exited.send(true);
     let input_sha256 = match feeder {
         Some(task) => match task.await {
             Ok(Ok(digest)) => Some(digest),
@@ -145,6 +149,7 @@ pub async fn run(
 async fn feed(
     path: std::path::PathBuf,
     mut stdin: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+    mut exited: tokio::sync::watch::Receiver<bool>,
 ) -> Result<String, BackupError> {
     let mut file = tokio::fs::File::open(&path)
         .await
@@ -161,10 +166,16 @@ async fn feed(
             break;
         }
         hasher.update(&buffer[..read]);
-        if !broken_pipe && stdin.write_all(&buffer[..read]).await.is_err() {
-            // The command stopped reading (it failed or needs no more); keep hashing so
-            // the checksum still covers the whole file, and let its exit code speak.
+        // Once the command stops reading (it failed, or like `pg_restore --list` needs no
+        // more), keep hashing so the checksum covers the whole file; its exit code speaks.
+        if !broken_pipe && *exited.borrow() {
             broken_pipe = true;
+        }
+        if !broken_pipe {
+            tokio::select! {
+                written = stdin.write_all(&buffer[..read]) => broken_pipe = written.is_err(),
+                _ = exited.changed() => broken_pipe = true,
+            }
         }
     }
     let _ = stdin.shutdown().await;
