@@ -246,3 +246,72 @@ pub async fn serve(scheduler: Arc<Scheduler>, listen: SocketAddr) -> Result<(), 
             source,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::units::Compression;
+
+    fn scheduler(dir: &std::path::Path) -> Scheduler {
+        Scheduler::new(
+            RunSettings {
+                project: "tm-x".to_owned(),
+                dir: dir.to_path_buf(),
+                database_service: "postgres".to_owned(),
+                compression: Compression::Gzip(3),
+                lock_wait: std::time::Duration::ZERO,
+            },
+            CronSchedule::parse("*/2 * * * * *", "UTC").unwrap(),
+            Retention {
+                keep_daily: 1,
+                keep_weekly: 0,
+                keep_monthly: 0,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn health_fails_two_periods_after_the_last_good_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let scheduler = scheduler(dir.path());
+        let now = Utc::now();
+        // No backup yet: measured from the scheduler's start.
+        assert!(scheduler.health(scheduler.started).is_ok());
+        assert!(scheduler.needs_catch_up(now));
+        scheduler.metrics.lock().unwrap().last_success = Some(now);
+        assert!(!scheduler.needs_catch_up(now + chrono::Duration::seconds(1)));
+        assert!(scheduler.needs_catch_up(now + chrono::Duration::seconds(3)));
+        assert!(scheduler.health(now + chrono::Duration::seconds(4)).is_ok());
+        let error = scheduler
+            .health(now + chrono::Duration::seconds(5))
+            .unwrap_err();
+        assert!(error.contains("two periods"), "{error}");
+    }
+
+    #[test]
+    fn metrics_name_the_last_success_duration_size_and_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let scheduler = scheduler(dir.path());
+        {
+            let mut metrics = scheduler.metrics.lock().unwrap();
+            metrics.last_size = 1234;
+            metrics.failures_total = 2;
+            metrics.last_duration_ms = 1500;
+        }
+        let text = scheduler.metrics_text();
+        assert!(
+            text.contains("tmctl_backup_last_size_bytes 1234\n"),
+            "{text}"
+        );
+        assert!(text.contains("tmctl_backup_failures_total 2\n"), "{text}");
+        assert!(
+            text.contains("tmctl_backup_last_duration_seconds 1.5\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tmctl_backup_last_success_timestamp_seconds 0\n"),
+            "{text}"
+        );
+    }
+}
