@@ -82,6 +82,8 @@ pub enum Command {
     /// Images of the profile: build the service image, pull, bootstrap from Debian, list, save, load.
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// Back up the PostgreSQL database: run, list, verify, restore, prune, schedule.
+    Backup(BackupArgs),
     /// Market dynamics: label a price series with regimes (slice and merge).
     #[command(subcommand)]
     Dynamics(DynamicsCommand),
@@ -260,6 +262,73 @@ pub struct BootstrapArgs {
     /// Remake images that exist already.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Directory holding a folder of backups per project [default: the profile's
+    /// backup.directory, else ./backups].
+    #[arg(long, global = true, env = "TMCTL_BACKUP_DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: BackupCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Dump the database to <dir>/<project>/<UTC time>.dump, check it and record it.
+    Run {
+        /// How long to wait for a backup already running.
+        #[arg(long, default_value = "0s", value_parser = parse_duration)]
+        lock_wait: std::time::Duration,
+    },
+    /// List the catalog: every run, good or failed.
+    List,
+    /// Check a backup: its checksum, then a restore into a scratch database.
+    Verify {
+        /// Backup id, or `latest` (the newest good backup).
+        #[arg(default_value = "latest")]
+        id: String,
+    },
+    /// Replace the live database with a backup; the services using it are stopped meanwhile.
+    Restore {
+        /// Backup id, or `latest` (the newest good backup).
+        #[arg(default_value = "latest")]
+        id: String,
+        /// Do not ask; required when not on a terminal.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// How long to wait for the restarted services to become healthy.
+        #[arg(long, default_value = "3m", value_parser = parse_duration)]
+        timeout: std::time::Duration,
+    },
+    /// Delete backups outside the GFS retention (keep_daily, keep_weekly, keep_monthly).
+    Prune {
+        /// Only show what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask; required when not on a terminal.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Run backups on the profile's cron schedule until stopped; serves /metrics and /health.
+    Schedule(ScheduleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Cron expression instead of the profile's (5 fields, or 6 with seconds first).
+    #[arg(long)]
+    pub cron: Option<String>,
+    /// Timezone the expression is read in, e.g. Europe/Berlin [default: the profile's, else UTC].
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Print the next 5 run times and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Address serving /metrics and /health.
+    #[arg(long, default_value = "127.0.0.1:9187")]
+    pub listen: SocketAddr,
 }
 
 #[derive(Debug, Subcommand)]

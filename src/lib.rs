@@ -1,6 +1,7 @@
 //! tmctl: deploys and operates the TradeMaster stack on a Docker Engine.
 
 pub mod assets;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod engine;

@@ -56,6 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Exec(args) => commands::exec::run(&context, args),
                 Command::Health(args) => commands::health::run(&context, args),
                 Command::Heal(args) => done(commands::heal::run(&context, args)),
+                Command::Backup(args) => commands::backup::run(&context, args),
                 Command::Dynamics(DynamicsCommand::Label(args)) => {
                     done(commands::dynamics::label(&context, args))
                 }

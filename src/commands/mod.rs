@@ -1,5 +1,6 @@
 //! One module per command; each turns parsed arguments into an operation and its output.
 
+pub mod backup;
 pub mod config;
 pub mod down;
 pub mod dynamics;

@@ -1,0 +1,388 @@
+//! `tmctl backup ...`: run, list, verify, restore, prune and schedule database backups.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+use bollard::Docker;
+use chrono::Utc;
+use chrono_tz::Tz;
+
+use super::stack::{connect, runtime};
+use super::Context;
+use crate::backup::restore::{dependent_services, running_containers};
+use crate::backup::retention::Retention;
+use crate::backup::run::RunSettings;
+use crate::backup::scheduler::{self, Scheduler};
+use crate::backup::{prune, restore, run, target, verify, Catalog, Outcome};
+use crate::cli::{BackupArgs, BackupCommand, ScheduleArgs};
+use crate::engine::lock;
+use crate::profile::{BackupPolicy, LoadedProfile};
+use crate::schedule::CronSchedule;
+
+/// The profile's backup policy, or the defaults when it has none.
+fn policy(loaded: &LoadedProfile) -> anyhow::Result<BackupPolicy> {
+    match &loaded.profile.backup {
+        Some(policy) => Ok(policy.clone()),
+        None => Ok(serde_yaml::from_str(
+            "schedule: '0 2 * * *'\nkeep_daily: 7\nkeep_weekly: 4\nkeep_monthly: 6\n",
+        )
+        .context("default backup policy")?),
+    }
+}
+
+struct Setup {
+    docker: Docker,
+    loaded: LoadedProfile,
+    policy: BackupPolicy,
+    project: String,
+    /// `<backups>/<project>`
+    dir: PathBuf,
+}
+
+impl Setup {
+    fn run_settings(&self, lock_wait: std::time::Duration) -> RunSettings {
+        RunSettings {
+            project: self.project.clone(),
+            dir: self.dir.clone(),
+            database_service: self.policy.database.clone(),
+            compression: self.policy.compression,
+            lock_wait,
+        }
+    }
+
+    fn retention(&self) -> Retention {
+        Retention {
+            keep_daily: self.policy.keep_daily,
+            keep_weekly: self.policy.keep_weekly,
+            keep_monthly: self.policy.keep_monthly,
+        }
+    }
+
+    fn timezone(&self) -> anyhow::Result<Tz> {
+        self.policy.timezone.parse::<Tz>().map_err(|_| {
+            anyhow::anyhow!(
+                "backup.timezone `{}` is not an IANA timezone",
+                self.policy.timezone
+            )
+        })
+    }
+
+    async fn database(&self) -> anyhow::Result<target::Database> {
+        Ok(target::find(&self.docker, &self.project, &self.policy.database).await?)
+    }
+}
+
+async fn setup(context: &Context, args: &BackupArgs) -> anyhow::Result<Setup> {
+    let loaded = context.load_profile()?;
+    let policy = policy(&loaded)?;
+    let docker = connect().await?;
+    // Inside the stack's backup container the project is the one of the container itself.
+    let project = match &context.global.project {
+        Some(_) => context.project()?,
+        None => match target::own_project(&docker).await {
+            Some(project) => project,
+            None => context.project()?,
+        },
+    };
+    let root = match &args.dir {
+        Some(dir) => super::absolute(&context.working_dir, dir),
+        None => super::absolute(
+            &context.working_dir,
+            std::path::Path::new(&policy.directory),
+        ),
+    };
+    Ok(Setup {
+        docker,
+        loaded,
+        policy,
+        dir: root.join(&project),
+        project,
+    })
+}
+
+pub fn run(context: &Context, args: &BackupArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        if let BackupCommand::Schedule(schedule) = &args.command {
+            if schedule.dry_run {
+                return dry_run(context, schedule).map(|()| ExitCode::SUCCESS);
+            }
+        }
+        let setup = setup(context, args).await?;
+        match &args.command {
+            BackupCommand::Run { lock_wait } => backup_run(context, &setup, *lock_wait).await,
+            BackupCommand::List => list(context, &setup).map(|()| ExitCode::SUCCESS),
+            BackupCommand::Verify { id } => backup_verify(context, &setup, id).await,
+            BackupCommand::Restore { id, yes, timeout } => {
+                backup_restore(&setup, id, *yes, *timeout).await
+            }
+            BackupCommand::Prune { dry_run, yes } => backup_prune(context, &setup, *dry_run, *yes),
+            BackupCommand::Schedule(schedule) => backup_schedule(setup, schedule).await,
+        }
+    })
+}
+
+async fn backup_run(
+    context: &Context,
+    setup: &Setup,
+    lock_wait: std::time::Duration,
+) -> anyhow::Result<ExitCode> {
+    let record = run::run(&setup.docker, &setup.run_settings(lock_wait)).await?;
+    if context.global.json {
+        println!("{}", serde_json::to_string_pretty(&record)?);
+    }
+    if record.outcome == Outcome::Ok {
+        if !context.global.json {
+            println!(
+                "{}: backup {} ({} bytes, {}, sha256 {}) in {:.1}s",
+                setup.project,
+                setup
+                    .dir
+                    .join(record.file.as_deref().unwrap_or_default())
+                    .display(),
+                record.size,
+                record.compression,
+                record.sha256.as_deref().unwrap_or_default(),
+                record.duration_ms as f64 / 1000.0
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        bail!(
+            "backup {} failed: {}",
+            record.id,
+            record.error.unwrap_or_default()
+        )
+    }
+}
+
+fn list(context: &Context, setup: &Setup) -> anyhow::Result<()> {
+    let catalog = Catalog::load(&setup.dir)?;
+    if context.global.json {
+        println!("{}", serde_json::to_string_pretty(&catalog.backups)?);
+        return Ok(());
+    }
+    if catalog.backups.is_empty() {
+        println!("{}: no backups in {}", setup.project, setup.dir.display());
+        return Ok(());
+    }
+    println!(
+        "{:<20} {:<7} {:>12} {:>9} {:<8} {:<10} ERROR",
+        "ID", "OUTCOME", "SIZE", "SECONDS", "COMPRESS", "SERVER"
+    );
+    for record in &catalog.backups {
+        let error = record
+            .error
+            .as_deref()
+            .map(|e| {
+                e.lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(80)
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        println!(
+            "{:<20} {:<7} {:>12} {:>9.1} {:<8} {:<10} {}",
+            record.id,
+            record.outcome,
+            record.size,
+            record.duration_ms as f64 / 1000.0,
+            record.compression,
+            record
+                .server_version
+                .split_whitespace()
+                .next()
+                .unwrap_or("-"),
+            error
+        );
+    }
+    Ok(())
+}
+
+async fn backup_verify(context: &Context, setup: &Setup, id: &str) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::load(&setup.dir)?;
+    let record = catalog.find(id, &setup.dir)?;
+    let database = setup.database().await?;
+    let report = verify::verify(&setup.docker, &database, &setup.dir, record)
+        .await
+        .with_context(|| format!("backup {} failed verification", record.id))?;
+    if context.global.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "backup {}: checksum ok, restored into a scratch database: {} tables, {} rows",
+            report.id, report.tables, report.rows
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing without confirmation: add --yes");
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        bail!("nothing changed");
+    }
+    Ok(())
+}
+
+async fn backup_restore(
+    setup: &Setup,
+    id: &str,
+    yes: bool,
+    timeout: std::time::Duration,
+) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::load(&setup.dir)?;
+    let record = catalog.find(id, &setup.dir)?;
+    let database = setup.database().await?;
+    let services = dependent_services(&setup.loaded.profile, &setup.policy.database);
+    let stop = running_containers(&setup.docker, &setup.project, &services).await?;
+    println!(
+        "restore replaces database `{}` in {} with backup {} ({} bytes, taken {});",
+        database.database,
+        database.container,
+        record.id,
+        record.size,
+        record.started_at.to_rfc3339()
+    );
+    println!(
+        "  stopped meanwhile: {}",
+        if stop.is_empty() {
+            "nothing".to_owned()
+        } else {
+            stop.join(", ")
+        }
+    );
+    confirm("replace the live database?", yes)?;
+    let started = std::time::Instant::now();
+    restore::restore(&setup.docker, &database, &setup.dir, record, &stop, timeout)
+        .await
+        .with_context(|| format!("restore of backup {} failed", record.id))?;
+    println!(
+        "{}: restored backup {} in {:.1}s",
+        setup.project,
+        record.id,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn backup_prune(
+    context: &Context,
+    setup: &Setup,
+    dry_run: bool,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
+    let timezone = setup.timezone()?;
+    let decision = prune::prune(&setup.dir, setup.retention(), timezone, false)?;
+    let print = |verb: &str| {
+        for (id, reasons) in &decision.keep {
+            println!("  keep   {id} ({})", reasons.join(", "));
+        }
+        for id in &decision.delete {
+            println!("  {verb} {id}");
+        }
+    };
+    if dry_run {
+        if context.global.json {
+            println!(
+                "{}",
+                serde_json::json!({"keep": decision.keep, "delete": decision.delete})
+            );
+        } else {
+            print("would delete");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if decision.delete.is_empty() {
+        println!("{}: nothing to prune", setup.project);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print("delete");
+    confirm(&format!("delete {} backup(s)?", decision.delete.len()), yes)?;
+    let _lock = lock::acquire(
+        &setup.dir,
+        &setup.project,
+        "tmctl backup prune",
+        std::time::Duration::from_secs(10),
+    )?;
+    let applied = prune::prune(&setup.dir, setup.retention(), timezone, true)?;
+    println!(
+        "{}: deleted {} backup(s)",
+        setup.project,
+        applied.delete.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn schedule_of(
+    policy_schedule: &str,
+    policy_tz: &str,
+    args: &ScheduleArgs,
+) -> anyhow::Result<CronSchedule> {
+    let expression = args.cron.as_deref().unwrap_or(policy_schedule);
+    let timezone = args.tz.as_deref().unwrap_or(policy_tz);
+    CronSchedule::parse(expression, timezone).map_err(|error| anyhow::anyhow!(error))
+}
+
+fn dry_run(context: &Context, args: &ScheduleArgs) -> anyhow::Result<()> {
+    let loaded = context.load_profile()?;
+    let policy = policy(&loaded)?;
+    let schedule = schedule_of(&policy.schedule, &policy.timezone, args)?;
+    println!(
+        "`{}` in {}: the next 5 runs",
+        schedule.expression, schedule.timezone
+    );
+    for time in schedule.upcoming(Utc::now(), 5) {
+        println!("  {}", time.to_rfc3339());
+    }
+    Ok(())
+}
+
+async fn backup_schedule(setup: Setup, args: &ScheduleArgs) -> anyhow::Result<ExitCode> {
+    let schedule = schedule_of(&setup.policy.schedule, &setup.policy.timezone, args)?;
+    std::fs::create_dir_all(&setup.dir)
+        .with_context(|| format!("cannot create {}", setup.dir.display()))?;
+    let scheduler = Arc::new(Scheduler::new(
+        setup.run_settings(std::time::Duration::from_secs(5)),
+        schedule,
+        Retention {
+            keep_daily: setup.policy.keep_daily,
+            keep_weekly: setup.policy.keep_weekly,
+            keep_monthly: setup.policy.keep_monthly,
+        },
+    )?);
+    tracing::info!(
+        "backing up {} on `{}` ({}); /metrics and /health on {}",
+        setup.project,
+        scheduler.schedule.expression,
+        scheduler.schedule.timezone,
+        args.listen
+    );
+    let server = tokio::spawn(scheduler::serve(scheduler.clone(), args.listen));
+    let runner = tokio::spawn(scheduler.clone().run_forever(setup.docker.clone()));
+    tokio::select! {
+        served = server => match served {
+            Ok(Ok(())) => Ok(ExitCode::SUCCESS),
+            Ok(Err(error)) => Err(error.into()),
+            Err(error) => Err(error.into()),
+        },
+        _ = runner => Ok(ExitCode::FAILURE),
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("stopping the scheduler");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
