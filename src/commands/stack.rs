@@ -117,7 +117,10 @@ pub async fn prepare(context: &Context, scale: &[(String, u32)]) -> anyhow::Resu
 
 /// The service image tag of this executable. Hashing the binary takes longer than a
 /// no-op `up` should, so the tag is remembered per binary path, size and modification time.
-async fn cached_service_image_tag(state_root: &std::path::Path, spec: &ServiceImageSpec) -> anyhow::Result<String> {
+async fn cached_service_image_tag(
+    state_root: &std::path::Path,
+    spec: &ServiceImageSpec,
+) -> anyhow::Result<String> {
     let metadata = std::fs::metadata(&spec.binary)
         .with_context(|| format!("cannot read {}", spec.binary.display()))?;
     let modified = metadata
@@ -136,7 +139,9 @@ async fn cached_service_image_tag(state_root: &std::path::Path, spec: &ServiceIm
         }
     }
     let tag = service_image_tag(spec).await?;
-    if let Err(error) = crate::state::write_private_file(&cache, format!("{key}\n{tag}\n").as_bytes()) {
+    if let Err(error) =
+        crate::state::write_private_file(&cache, format!("{key}\n{tag}\n").as_bytes())
+    {
         tracing::debug!("cannot cache the service image tag: {error}");
     }
     Ok(tag)

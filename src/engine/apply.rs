@@ -55,7 +55,11 @@ impl GatewayFiles {
             hasher.update(cert.as_bytes());
             hasher.update(key.as_bytes());
         }
-        hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+        hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
     }
 }
 
