@@ -72,7 +72,7 @@ pub async fn restore(
     for name in stop {
         tracing::info!("starting {name}");
         let started = match docker.start_container(name, None).await {
-            Ok(()) => ops::wait_ready(docker, name, Readiness::Healthy, timeout)
+            Ok(()) => ops::wait_ready(docker, name, Readiness::EngineHealthy, timeout)
                 .await
                 .map_err(BackupError::from),
             Err(error) => Err(BackupError::engine(format!("cannot start {name}"))(error)),

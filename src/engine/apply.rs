@@ -189,7 +189,7 @@ pub async fn apply(input: &ApplyInput<'_>) -> Result<ApplyReport, OpError> {
     if input.wait {
         try_join_all(input.desired.iter().map(|want| async move {
             let readiness = if want.body.healthcheck.is_some() {
-                Readiness::Healthy
+                Readiness::EngineHealthy
             } else {
                 Readiness::Running
             };

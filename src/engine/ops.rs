@@ -208,7 +208,11 @@ async fn failure_details(docker: &Docker, name: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Readiness {
     Running,
+    /// The healthcheck passes: the Engine says healthy, or tmctl ran the container's own
+    /// healthcheck command and it succeeded (faster than the Engine's interval).
     Healthy,
+    /// The Engine itself reports healthy, so `ps` and `health` agree right after.
+    EngineHealthy,
     CompletedSuccessfully,
 }
 
@@ -255,7 +259,7 @@ pub async fn wait_ready(
                 })
             }
             Readiness::Running if running => return Ok(()),
-            Readiness::Healthy => match health {
+            Readiness::Healthy | Readiness::EngineHealthy => match health {
                 Some(HealthStatusEnum::HEALTHY) => return Ok(()),
                 None | Some(HealthStatusEnum::NONE) | Some(HealthStatusEnum::EMPTY) if running => {
                     return Ok(())
@@ -268,7 +272,7 @@ pub async fn wait_ready(
                         details: failure_details(docker, name).await,
                     })
                 }
-                _ if running => {
+                _ if running && readiness == Readiness::Healthy => {
                     let test = inspect
                         .config
                         .as_ref()

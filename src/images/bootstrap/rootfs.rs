@@ -72,7 +72,7 @@ impl Rootfs {
             return Ok(rootfs);
         }
         require_root()?;
-        require_tool("debootstrap", "debootstrap")?;
+        ensure_debootstrap().await?;
         if rootfs.dir.exists() {
             std::fs::remove_dir_all(&rootfs.dir).map_err(|e| ImageError::io(&rootfs.dir, e))?;
         }
@@ -263,6 +263,44 @@ fn require_root() -> Result<(), ImageError> {
             reason: "debootstrap and chroot need root; run `sudo tmctl images bootstrap`".into(),
         }),
     }
+}
+
+/// debootstrap is one Debian package away on the hosts bootstrap is for; as root with
+/// apt available, install it (announced) rather than stop.
+async fn ensure_debootstrap() -> Result<(), ImageError> {
+    if require_tool("debootstrap", "debootstrap").is_ok() || require_tool("apt-get", "apt").is_err()
+    {
+        return require_tool("debootstrap", "debootstrap");
+    }
+    tracing::warn!("debootstrap is not installed; installing the Debian package with apt-get");
+    eprintln!("tmctl: installing the Debian package debootstrap (needed to bootstrap images)");
+    if run_tool(
+        "apt-get",
+        &[
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "debootstrap",
+        ],
+    )
+    .await
+    .is_err()
+    {
+        run_tool("apt-get", &["update", "-q"]).await?;
+        run_tool(
+            "apt-get",
+            &[
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "debootstrap",
+            ],
+        )
+        .await?;
+    }
+    require_tool("debootstrap", "debootstrap")
 }
 
 fn require_tool(tool: &str, package: &str) -> Result<(), ImageError> {
