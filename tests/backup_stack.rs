@@ -79,6 +79,46 @@ fn files_ending(dir: &Path, suffix: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Rows in every table of the public schema.
+const TOTAL_ROWS: &str = "SELECT sum((xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', schemaname, tablename), false, true, '')))[1]::text::bigint) FROM pg_tables WHERE schemaname = 'public'";
+
+/// Users registered and a dataset uploaded through the gateway, as a client would.
+fn write_through_the_service(stack: &TestStack) {
+    let client = reqwest::blocking::Client::new();
+    for name in ["alice", "bob", "carol"] {
+        let response = client
+            .post(stack.url("/api/v1/auth/register"))
+            .json(&serde_json::json!({ "username": name, "password": "correct-horse-battery" }))
+            .send()
+            .expect("register");
+        assert!(
+            response.status().is_success(),
+            "register {name}: {}",
+            response.status()
+        );
+    }
+    let rows: Vec<serde_json::Value> = (0..50)
+        .map(|day| {
+            let price = 100.0 + f64::from(day);
+            serde_json::json!({
+                "date": format!("2024-01-{:02}", day % 28 + 1),
+                "tic": "AAA", "open": price, "high": price + 1.0, "low": price - 1.0,
+                "close": price, "adjcp": price,
+            })
+        })
+        .collect();
+    let response = client
+        .post(stack.url("/api/TradeMaster/upload_csv"))
+        .json(&serde_json::json!({
+            "file_name": "prices.csv",
+            "file": serde_json::to_string(&rows[..28]).expect("rows"),
+        }))
+        .send()
+        .expect("upload_csv");
+    let body: serde_json::Value = response.json().expect("upload_csv answer");
+    assert_eq!(body["error_code"], 0, "{body}");
+}
+
 fn up(stack: &TestStack) {
     stack.tmctl_ok(&["up", "--wait", "--timeout", "180s"]);
 }
@@ -87,6 +127,7 @@ fn up(stack: &TestStack) {
 fn backup_restores_what_was_dropped_and_verify_catches_corruption() {
     let stack = TestStack::new("dev");
     up(&stack);
+    write_through_the_service(&stack);
     sql(
         &stack,
         "CREATE TABLE trades (id bigint PRIMARY KEY, tic text, price numeric); \
@@ -94,8 +135,26 @@ fn backup_restores_what_was_dropped_and_verify_catches_corruption() {
          CREATE TABLE accounts (name text, balance bigint); \
          INSERT INTO accounts VALUES ('alice', 100), ('bob', 250);",
     );
-    let tables = ["trades", "accounts"];
+    let tables = [
+        "trades",
+        "accounts",
+        "users",
+        "sessions",
+        "datasets",
+        "dataset_chunks",
+    ];
     let before = fingerprint(&stack, &tables);
+    assert!(
+        before[2].starts_with("3:"),
+        "three users registered: {before:?}"
+    );
+    let (expected_tables, expected_rows) = (
+        sql(
+            &stack,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+        ),
+        sql(&stack, TOTAL_ROWS),
+    );
 
     let output = stack.tmctl_ok(&["backup", "run", "--json"]);
     let record: tmctl::backup::BackupRecord = serde_json::from_str(&output).expect("record");
@@ -118,12 +177,15 @@ fn backup_restores_what_was_dropped_and_verify_catches_corruption() {
     );
 
     let verified = stack.tmctl_ok(&["backup", "verify", "latest"]);
-    assert!(verified.contains("2 tables, 20002 rows"), "{verified}");
+    assert!(
+        verified.contains(&format!("{expected_tables} tables, {expected_rows} rows")),
+        "{verified}"
+    );
 
     // A destructive change, then the restore brings back exactly what was there.
     sql(
         &stack,
-        "DROP TABLE trades; UPDATE accounts SET balance = 0;",
+        "DROP TABLE trades; UPDATE accounts SET balance = 0; TRUNCATE users, sessions, datasets CASCADE;",
     );
     assert_ne!(sql(&stack, "SELECT sum(balance) FROM accounts"), "350");
     let restored = stack.tmctl_ok(&["backup", "restore", "latest", "--yes"]);

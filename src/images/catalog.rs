@@ -76,7 +76,7 @@ impl StandIn {
             StandIn::Postgres => &["postgresql-15"],
             StandIn::Redis => &["redis-server"],
             StandIn::Nginx => &["nginx", "curl"],
-            StandIn::Prometheus => &["prometheus"],
+            StandIn::Prometheus => &["prometheus", "wget"],
         }
     }
 
