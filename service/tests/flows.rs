@@ -156,7 +156,10 @@ async fn upload_train_test(svc: TestService) {
     assert_eq!(total_return(info, "do_nothing"), 0.0, "{info}");
     let agent = total_return(info, "dqn");
     let hold = total_return(info, "buy_and_hold");
-    assert!(agent.is_finite() && hold.is_finite() && hold != 0.0, "{info}");
+    assert!(
+        agent.is_finite() && hold.is_finite() && hold != 0.0,
+        "{info}"
+    );
     assert_png(&status, "result_plot");
     workers.shutdown().await;
 }
@@ -253,7 +256,11 @@ async fn get_parameters_lists_the_catalog() {
     let agents: Vec<String> = catalog
         .tasks
         .iter()
-        .flat_map(|t| t.agents.iter().map(move |a| format!("{}:{}", t.name, a.name)))
+        .flat_map(|t| {
+            t.agents
+                .iter()
+                .map(move |a| format!("{}:{}", t.name, a.name))
+        })
         .collect();
     assert_eq!(params["agent_name"], json!(agents), "{params}");
     assert!(agents.contains(&"algorithmic_trading:dqn".to_string()));
@@ -295,7 +302,11 @@ async fn an_agent_of_another_task_is_refused() {
 async fn every_response_names_the_serving_host() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();
     let host = tmctl_service::served_by::hostname();
-    for uri in ["/health", "/api/TradeMaster/getParameters", "/no/such/route"] {
+    for uri in [
+        "/health",
+        "/api/TradeMaster/getParameters",
+        "/no/such/route",
+    ] {
         let response = svc
             .router
             .clone()
