@@ -144,8 +144,7 @@ pub async fn run_labeling(
             csv_text
         };
         ctx.log(format!(
-            "labeling {} into {} market styles by {:?} of {}",
-            format!("dataset {dataset_id}"),
+            "labeling dataset {dataset_id} into {} market styles by {:?} of {}",
             params.dynamic_number,
             params.method,
             params.key_indicator

@@ -107,12 +107,12 @@ fn metrics_lines(ctx: &JobContext, part: &str, backtest: &Backtest) {
 
 /// Metrics of the agent (flat, by the names of the API doc) plus each baseline's.
 fn metrics_json(backtest: &Backtest) -> Value {
-    let mut metrics = serde_json::to_value(&backtest.metrics).unwrap_or(Value::Null);
+    let mut metrics = serde_json::to_value(backtest.metrics).unwrap_or(Value::Null);
     let baselines: serde_json::Map<String, Value> = backtest
         .baselines
         .iter()
         .map(|c| {
-            let m = serde_json::to_value(&c.metrics).unwrap_or(Value::Null);
+            let m = serde_json::to_value(c.metrics).unwrap_or(Value::Null);
             (c.name.clone(), m)
         })
         .collect();
