@@ -47,18 +47,22 @@ fn rows_of(csv: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Uploads the BTC file; returns its session.
-async fn upload_btc(svc: &TestService) -> Option<String> {
-    let csv = common::data_file("algorithmic_trading_BTC_data.csv")?;
+/// Uploads a shared data file as `<name>.csv`; returns its session.
+async fn upload(svc: &TestService, data_file: &str, name: &str) -> Option<String> {
+    let csv = common::data_file(data_file)?;
     let file = serde_json::to_string(&rows_of(&csv)).unwrap();
     let answer = post(
         svc,
         "upload_csv",
-        json!({ "file_name": "BTC.csv", "file": file }),
+        json!({ "file_name": format!("{name}.csv"), "file": file }),
     )
     .await;
     assert_eq!(answer["error_code"], 0, "{answer}");
     Some(answer["session_id"].as_str().unwrap().to_string())
+}
+
+async fn upload_btc(svc: &TestService) -> Option<String> {
+    upload(svc, "algorithmic_trading_BTC_data.csv", "BTC").await
 }
 
 /// Polls a status route until `end_field` is true; returns the last answer.
@@ -239,6 +243,61 @@ async fn upload_label_dynamics_test(svc: TestService) {
     assert!(info.contains("radar scores"), "{info}");
     assert_png(&status, "radar_plot");
     workers.shutdown().await;
+}
+
+/// EIIE on the 29 Dow Jones stocks of 2021: train, then test against the portfolio baselines.
+async fn portfolio_train_test(svc: TestService) {
+    let workers = tmctl_service::Workers::spawn(svc.app.clone(), "flow-worker".into(), 1);
+    let Some(session_id) = upload(&svc, "portfolio_management_dj30_test.csv", "dj30").await else {
+        return;
+    };
+    let answer = post(
+        &svc,
+        "train",
+        json!({
+            "session_id": session_id, "task_name": "portfolio_management",
+            "dataset_name": "custom:dj30", "agent_name": "eiie",
+            "optimizer_name": "adam", "loss_name": "mse",
+            "hyperparameters": { "epochs": 1 }
+        }),
+    )
+    .await;
+    assert_eq!(answer["error_code"], 0, "{answer}");
+    let status = wait_end(
+        &svc,
+        "train_status",
+        json!({ "session_id": session_id }),
+        "train_end",
+    )
+    .await;
+    assert_eq!(status["error_code"], 0, "{status}");
+    assert!(
+        status["info"].as_str().unwrap().contains("29 tic(s)"),
+        "{status}"
+    );
+    assert_png(&status, "result_plot");
+
+    post(&svc, "test", json!({ "session_id": session_id })).await;
+    let status = wait_end(
+        &svc,
+        "test_status",
+        json!({ "session_id": session_id }),
+        "test_end",
+    )
+    .await;
+    assert_eq!(status["error_code"], 0, "{status}");
+    let info = status["info"].as_str().unwrap();
+    assert_eq!(total_return(info, "do_nothing"), 0.0, "{info}");
+    for name in ["eiie", "buy_and_hold", "ucrp"] {
+        assert!(total_return(info, name).is_finite(), "{info}");
+    }
+    assert_png(&status, "result_plot");
+    workers.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portfolio_train_test_on_sqlite() {
+    portfolio_train_test(TestService::start(Backend::Sqlite).await.unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
