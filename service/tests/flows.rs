@@ -379,3 +379,76 @@ async fn every_response_names_the_serving_host() {
         );
     }
 }
+
+/// Polls a web API job until it ends; returns its last status.
+async fn wait_job(svc: &TestService, token: &str, id: &str) -> Value {
+    for _ in 0..1200 {
+        let (_, job) = svc
+            .json(
+                Method::GET,
+                &format!("/api/v1/jobs/{id}"),
+                Some(token),
+                None,
+            )
+            .await;
+        if ["succeeded", "failed", "cancelled"].contains(&job["state"].as_str().unwrap_or("")) {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("job {id} never ended");
+}
+
+/// Web API: a strategy's train job, then its test job on the newest training.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_strategy_train_then_test() {
+    let svc = TestService::start(Backend::Sqlite).await.unwrap();
+    let Some(csv) = common::data_file("algorithmic_trading_BTC_data.csv") else {
+        return;
+    };
+    let workers = tmctl_service::Workers::spawn(svc.app.clone(), "web-worker".into(), 1);
+    let token = svc.user("carol").await;
+    let (_, dataset) = svc.upload(&token, "BTC.csv", Body::from(csv)).await;
+    let strategy = json!({ "name": "hold", "task": "algorithmic_trading",
+        "agent": "buy_and_hold", "dataset_id": dataset["id"], "hyperparameters": {} });
+    let (_, strategy) = svc
+        .json(
+            Method::POST,
+            "/api/v1/strategies",
+            Some(&token),
+            Some(strategy),
+        )
+        .await;
+    let mut ids = Vec::new();
+    for kind in ["train", "test"] {
+        let (_, job) = svc
+            .json(
+                Method::POST,
+                "/api/v1/jobs",
+                Some(&token),
+                Some(json!({ "strategy_id": strategy["id"], "kind": kind, "start": true })),
+            )
+            .await;
+        let id = job["id"].as_str().unwrap().to_string();
+        let job = wait_job(&svc, &token, &id).await;
+        assert_eq!(job["state"], "succeeded", "{kind}: {job}");
+        ids.push(id);
+    }
+    let (_, result) = svc
+        .json(
+            Method::GET,
+            &format!("/api/v1/jobs/{}/result", ids[1]),
+            Some(&token),
+            None,
+        )
+        .await;
+    // The agent is buy and hold, so it matches its own baseline exactly.
+    let metrics = &result["metrics"];
+    assert!(metrics["total_return"].is_f64(), "{result}");
+    assert_eq!(
+        metrics["total_return"], metrics["baselines"]["buy_and_hold"]["total_return"],
+        "{result}"
+    );
+    assert_ne!(metrics["total_return"], json!(0.0), "{result}");
+    workers.shutdown().await;
+}

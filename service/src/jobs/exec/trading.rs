@@ -169,9 +169,10 @@ pub async fn run_train(db: &Db, payload: &Value, ctx: &JobContext) -> Result<Job
 }
 
 pub async fn run_test(db: &Db, payload: &Value, ctx: &JobContext) -> Result<JobOutput, ExecError> {
-    let train_job = text(payload, "train_job_id").map_err(|_| {
-        ExecError::Input("a test job needs train_job_id, the job that trained the model".into())
-    })?;
+    let train_job = match optional_text(payload, "train_job_id") {
+        Some(id) => id,
+        None => latest_training_of_strategy(db, payload).await?,
+    };
     let (model, source) = trained_model(db, &train_job).await?;
     let data = source.load(db, model.task(), ctx).await?;
     let ctx = ctx.clone();
@@ -189,6 +190,28 @@ pub async fn run_test(db: &Db, payload: &Value, ctx: &JobContext) -> Result<JobO
         })
     })
     .await
+}
+
+/// A web API test job tests the strategy's newest succeeded training.
+async fn latest_training_of_strategy(db: &Db, payload: &Value) -> Result<String, ExecError> {
+    let strategy = payload
+        .get("strategy")
+        .map(|s| text(s, "id"))
+        .transpose()?
+        .ok_or_else(|| ExecError::Input("a test job needs train_job_id or a strategy".into()))?;
+    let row = sqlx::query(
+        "SELECT id FROM jobs WHERE strategy_id = $1 AND kind = 'train' AND state = 'succeeded' \
+         ORDER BY finished_at DESC LIMIT 1",
+    )
+    .bind(&strategy)
+    .fetch_optional(&db.pool)
+    .await?;
+    match row {
+        Some(row) => Ok(sqlx::Row::try_get(&row, "id")?),
+        None => Err(ExecError::Input(format!(
+            "strategy {strategy} has no succeeded train job to test; train it first"
+        ))),
+    }
 }
 
 /// The model a train job stored, with where its data came from.
