@@ -15,6 +15,7 @@ pub mod error;
 pub mod jobs;
 pub mod metrics;
 pub mod plot;
+pub mod served_by;
 pub mod state;
 pub mod strategies;
 pub mod tm_api;
@@ -84,6 +85,7 @@ async fn shared_token_key(db: &db::Db) -> anyhow::Result<Vec<u8>> {
 
 /// The HTTP routes of the service.
 pub fn router(app: AppState) -> Router {
+    let served_by = served_by::header_value();
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -95,6 +97,9 @@ pub fn router(app: AppState) -> Router {
             app.clone(),
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            served_by::add_header(served_by.clone(), request, next)
+        }))
         .with_state(app)
 }
 

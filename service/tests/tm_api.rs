@@ -205,7 +205,7 @@ async fn upload_csv_errors(svc: TestService) {
 }
 on_both_backends!(upload_errors, super::upload_csv_errors);
 
-async fn jobs_answer_that_algorithms_are_missing(svc: TestService) {
+async fn jobs_refuse_what_they_cannot_run(svc: TestService) {
     let params = svc
         .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
         .await
@@ -230,7 +230,7 @@ async fn jobs_answer_that_algorithms_are_missing(svc: TestService) {
         answer["info"]
             .as_str()
             .unwrap()
-            .contains("algorithms are not available in this build"),
+            .contains("dataset_name \"portfolio_management:dj30\" is not available"),
         "{answer}"
     );
 
@@ -284,7 +284,4 @@ async fn jobs_answer_that_algorithms_are_missing(svc: TestService) {
         "no job may be queued that cannot run"
     );
 }
-on_both_backends!(
-    missing_algorithms,
-    super::jobs_answer_that_algorithms_are_missing
-);
+on_both_backends!(refused_jobs, super::jobs_refuse_what_they_cannot_run);

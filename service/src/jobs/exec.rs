@@ -1,19 +1,23 @@
-//! The one place where jobs meet the algorithm library (trading environments, agents,
-//! metrics, market-dynamics labeling).
-//!
-//! This build carries no algorithm library yet, so every job fails with
-//! [`ExecError::Unavailable`] and the catalog is empty: the service never reports
-//! results it did not compute.
+//! The one place where jobs meet the algorithm library: trading environments, agents,
+//! metrics ([`crate::algo`]), market-dynamics labeling ([`crate::dynamics`]) and charts
+//! ([`crate::plot`]). CPU-heavy work runs on the blocking thread pool.
+
+mod catalog;
+mod data;
+mod label;
+mod trading;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::JobKind;
 use crate::db::Db;
 
+pub use catalog::{catalog, BuiltinDataset, Catalog};
+
+/// Shown by getParameters when the catalog offers no agents.
 pub const UNAVAILABLE: &str = "algorithms are not available in this build";
 
 #[derive(Debug, thiserror::Error)]
@@ -28,32 +32,45 @@ pub enum ExecError {
     Cancelled,
 }
 
-/// What this build can train and label: the source of getParameters.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Catalog {
-    pub tasks: Vec<String>,
-    /// Qualified `"<task>:<agent>"` names.
-    pub agents: Vec<String>,
-    pub optimizers: Vec<String>,
-    pub losses: Vec<String>,
-    /// Built-in datasets, qualified `"<task>:<name>"`, with their date ranges.
-    pub datasets: Vec<BuiltinDataset>,
+impl From<crate::algo::AlgoError> for ExecError {
+    fn from(error: crate::algo::AlgoError) -> Self {
+        match error {
+            crate::algo::AlgoError::Cancelled { .. } => ExecError::Cancelled,
+            other => ExecError::Failed(other.to_string()),
+        }
+    }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct BuiltinDataset {
-    pub name: String,
-    pub start_date: String,
-    pub end_date: String,
+impl From<crate::dynamics::DynamicsError> for ExecError {
+    fn from(error: crate::dynamics::DynamicsError) -> Self {
+        ExecError::Failed(format!("market dynamics labeling: {error}"))
+    }
 }
 
-pub fn catalog() -> Catalog {
-    Catalog::default()
+impl From<crate::plot::PlotError> for ExecError {
+    fn from(error: crate::plot::PlotError) -> Self {
+        ExecError::Failed(error.to_string())
+    }
 }
 
-/// Why jobs of this kind cannot run here, checked before queueing them.
-pub fn unavailable(kind: JobKind) -> Option<String> {
-    Some(ExecError::Unavailable(kind.as_str()).to_string())
+impl From<sqlx::Error> for ExecError {
+    fn from(error: sqlx::Error) -> Self {
+        ExecError::Failed(format!("database error: {error}"))
+    }
+}
+
+/// Why jobs of this kind cannot run here, checked before queueing them: every kind runs.
+pub fn unavailable(_kind: JobKind) -> Option<String> {
+    None
+}
+
+/// Runs CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ExecError> + Send + 'static,
+) -> Result<T, ExecError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ExecError::Failed(format!("the job's worker thread failed: {e}")))?
 }
 
 /// Results of a finished job.
@@ -114,31 +131,15 @@ impl JobContext {
 
 /// Runs one job to its output.
 pub async fn run(
-    _db: &Db,
+    db: &Db,
     kind: JobKind,
     payload: &Value,
     ctx: &JobContext,
 ) -> Result<JobOutput, ExecError> {
     match kind {
-        JobKind::Train => run_train(payload, ctx).await,
-        JobKind::Test => run_test(payload, ctx).await,
-        JobKind::Label => run_labeling(payload, ctx).await,
-        JobKind::DynamicsTest => run_dynamics_test(payload, ctx).await,
+        JobKind::Train => trading::run_train(db, payload, ctx).await,
+        JobKind::Test => trading::run_test(db, payload, ctx).await,
+        JobKind::Label => label::run_labeling(db, payload, ctx).await,
+        JobKind::DynamicsTest => label::run_dynamics_test(db, payload, ctx).await,
     }
-}
-
-async fn run_train(_payload: &Value, _ctx: &JobContext) -> Result<JobOutput, ExecError> {
-    Err(ExecError::Unavailable(JobKind::Train.as_str()))
-}
-
-async fn run_test(_payload: &Value, _ctx: &JobContext) -> Result<JobOutput, ExecError> {
-    Err(ExecError::Unavailable(JobKind::Test.as_str()))
-}
-
-async fn run_labeling(_payload: &Value, _ctx: &JobContext) -> Result<JobOutput, ExecError> {
-    Err(ExecError::Unavailable(JobKind::Label.as_str()))
-}
-
-async fn run_dynamics_test(_payload: &Value, _ctx: &JobContext) -> Result<JobOutput, ExecError> {
-    Err(ExecError::Unavailable(JobKind::DynamicsTest.as_str()))
 }

@@ -6,9 +6,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::training::{log_and_plot, queue_job};
+use super::training::{log_and_plot, queue_job, resolve_dataset};
 use super::{fail, session, success, TmBody, TmResult};
-use crate::datasets::{stem, store};
 use crate::jobs::queue;
 use crate::jobs::{exec, is_finished, JobKind};
 use crate::state::AppState;
@@ -51,30 +50,8 @@ pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResu
         .as_str()
         .unwrap_or_default()
         .to_string();
-    if let Some(custom) = dataset_name.strip_prefix("custom:") {
-        let uploaded = match &given_session {
-            Some(id) => store::latest_of_session(&app.db, id).await?,
-            None => None,
-        };
-        match uploaded {
-            Some(dataset) if stem(&dataset.file_name) == custom => {
-                payload.insert("dataset_id".into(), json!(dataset.id));
-            }
-            _ => {
-                return fail(format!(
-                    "dataset_name {dataset_name:?} was not uploaded in this session; call upload_csv first and pass its session_id"
-                ))
-            }
-        }
-    } else if !exec::catalog()
-        .datasets
-        .iter()
-        .any(|d| d.name == dataset_name)
-    {
-        return fail(format!(
-            "dataset_name {dataset_name:?} is neither a built-in dataset nor custom:<uploaded file>"
-        ));
-    }
+    let dataset_id = resolve_dataset(&app, &dataset_name, given_session.as_deref()).await?;
+    payload.insert("dataset_id".into(), json!(dataset_id));
     if let Some(reason) = exec::unavailable(JobKind::Label) {
         return fail(reason);
     }

@@ -6,6 +6,8 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use super::{fail, session, success, TmBody, TmError, TmResult};
+use crate::algo::Task;
+use crate::datasets::{stem, store};
 use crate::db::Db;
 use crate::jobs::queue::{self, JobStatus, NewJob};
 use crate::jobs::{exec, is_finished, JobKind};
@@ -59,6 +61,78 @@ pub(super) async fn log_and_plot(db: &Db, job: &JobStatus) -> Result<(String, St
     Ok((text.join("\n"), plot))
 }
 
+/// The uploaded dataset a `custom:<name>` names in the session; built-in datasets would be
+/// resolved here too, but this service ships none.
+pub(super) async fn resolve_dataset(
+    app: &AppState,
+    dataset_name: &str,
+    session_id: Option<&str>,
+) -> Result<String, TmError> {
+    let Some(custom) = dataset_name.strip_prefix("custom:") else {
+        let builtin: Vec<String> = exec::catalog()
+            .datasets
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        return fail(format!(
+            "dataset_name {dataset_name:?} is not available; built-in datasets: [{}]; upload a CSV with upload_csv and use custom:<file name> with its session_id",
+            builtin.join(", ")
+        ));
+    };
+    let uploaded = match session_id {
+        Some(id) => store::latest_of_session(&app.db, id).await?,
+        None => None,
+    };
+    match uploaded {
+        Some(dataset) if stem(&dataset.file_name) == custom => Ok(dataset.id),
+        _ => fail(format!(
+            "dataset_name {dataset_name:?} was not uploaded in this session; call upload_csv first and pass its session_id"
+        )),
+    }
+}
+
+/// Checks task, agent (bare or `task:agent`), optimizer and loss against the catalog.
+fn check_choice(payload: &Map<String, Value>) -> Result<(), TmError> {
+    let field = |name: &str| payload[name].as_str().unwrap_or_default().to_string();
+    let catalog = exec::catalog();
+    let task_name = field("task_name");
+    let task = Task::parse(&task_name).map_err(|_| {
+        TmError(format!(
+            "task_name {task_name:?} is not offered; choose one of: {}",
+            catalog.tasks.join(", ")
+        ))
+    })?;
+    let agent = field("agent_name");
+    if task.agent(&agent).is_err() {
+        let allowed: Vec<String> = task
+            .agents()
+            .iter()
+            .map(|a| format!("{}:{a}", task.name()))
+            .collect();
+        return fail(format!(
+            "agent_name {agent:?} is not an agent of {}; choose one of: {}",
+            task.name(),
+            allowed.join(", ")
+        ));
+    }
+    for (name, offered) in [
+        ("optimizer_name", &catalog.optimizers),
+        ("loss_name", &catalog.losses),
+    ] {
+        let value = field(name);
+        if !offered.contains(&value) {
+            return fail(format!(
+                "{name} {value:?} is not offered; choose one of: {}",
+                offered.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Starts training. Besides the original fields it takes `session_id` (to train on a
+/// dataset uploaded there), `hyperparameters` (an object, see getParameters' agents) and
+/// `seed`.
 pub async fn train(State(app): State<AppState>, body: TmBody) -> TmResult {
     let mut payload = Map::new();
     for field in [
@@ -75,21 +149,31 @@ pub async fn train(State(app): State<AppState>, body: TmBody) -> TmResult {
             payload.insert(field.into(), json!(value));
         }
     }
-    let catalog = exec::catalog();
-    let agent = payload["agent_name"]
+    match body.0.get("hyperparameters") {
+        None | Some(Value::Null) => {}
+        Some(value @ Value::Object(_)) => {
+            payload.insert("hyperparameters".into(), value.clone());
+        }
+        Some(_) => return fail("hyperparameters must be a JSON object"),
+    }
+    if let Some(seed) = body.optional_text("seed") {
+        let Ok(seed) = seed.trim().parse::<u64>() else {
+            return fail(format!("seed must be a whole number >= 0, got {seed:?}"));
+        };
+        payload.insert("seed".into(), json!(seed));
+    }
+    check_choice(&payload)?;
+    let given_session = body.optional_text("session_id");
+    if let Some(id) = &given_session {
+        session::params(&app.db, id).await?;
+    }
+    let dataset_name = payload["dataset_name"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    if let Some(reason) = exec::unavailable(JobKind::Train) {
-        return fail(reason);
-    }
-    if !catalog.agents.contains(&agent) {
-        return fail(format!(
-            "agent_name {agent:?} is not offered; choose one of: {}",
-            catalog.agents.join(", ")
-        ));
-    }
-    let session_id = session::create(&app.db).await?;
+    let dataset_id = resolve_dataset(&app, &dataset_name, given_session.as_deref()).await?;
+    payload.insert("dataset_id".into(), json!(dataset_id));
+    let session_id = session::existing_or_new(&app.db, given_session).await?;
     session::update(&app.db, &session_id, payload.clone()).await?;
     queue_job(&app, JobKind::Train, &session_id, Value::Object(payload)).await?;
     success(json!({ "info": "request success, start train", "session_id": session_id }))
