@@ -63,10 +63,11 @@ async fn ensure_bootstraps_a_missing_stand_in_when_the_registry_is_unreachable()
         obtained.unwrap(),
         vec![(image.to_string(), Obtained::Bootstrapped)]
     );
+    // Only the spare tag goes; a container of another stack may still use the old image.
     docker
         .remove_image(
             "tmctl-test/redis-keep:7",
-            Some(RemoveImageOptionsBuilder::default().build()),
+            Some(RemoveImageOptionsBuilder::default().force(true).build()),
             None,
         )
         .await
