@@ -452,3 +452,81 @@ async fn web_strategy_train_then_test() {
     assert_ne!(metrics["total_return"], json!(0.0), "{result}");
     workers.shutdown().await;
 }
+
+/// Every agent of the catalog trains and tests through the compat routes on the shared
+/// data (BTC for trading, dj30 for portfolios) and returns metrics and plots.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_agent_trains_and_tests_through_the_routes() {
+    let svc = TestService::start(Backend::Sqlite).await.unwrap();
+    let workers = tmctl_service::Workers::spawn(svc.app.clone(), "flow-worker".into(), 1);
+    let catalog = tmctl_service::algo::catalog();
+    let mut tried = 0;
+    for task in &catalog.tasks {
+        let (file, name, dates) = match task.name.as_str() {
+            "algorithmic_trading" => (
+                "algorithmic_trading_BTC_data.csv",
+                "BTC",
+                Some((START, END)),
+            ),
+            _ => ("portfolio_management_dj30_test.csv", "dj30", None),
+        };
+        for agent in &task.agents {
+            let Some(session_id) = upload(&svc, file, name).await else {
+                return;
+            };
+            let mut request = json!({
+                "session_id": session_id, "task_name": task.name,
+                "dataset_name": format!("custom:{name}"),
+                "agent_name": format!("{}:{}", task.name, agent.name),
+                "optimizer_name": "adam", "loss_name": "mse", "seed": 1,
+            });
+            if let Some((start, end)) = dates {
+                request["start_date"] = json!(start);
+                request["end_date"] = json!(end);
+            }
+            if agent.learns {
+                let mut hyperparameters = json!({ "epochs": 1 });
+                if agent
+                    .default_hyperparameters
+                    .get("learning_starts")
+                    .is_some()
+                {
+                    hyperparameters["learning_starts"] = json!(32);
+                }
+                request["hyperparameters"] = hyperparameters;
+            }
+            let answer = post(&svc, "train", request).await;
+            assert_eq!(answer["error_code"], 0, "{}: {answer}", agent.name);
+            let status = wait_end(
+                &svc,
+                "train_status",
+                json!({ "session_id": session_id }),
+                "train_end",
+            )
+            .await;
+            assert_eq!(status["error_code"], 0, "{}: {status}", agent.name);
+            assert_png(&status, "result_plot");
+
+            post(&svc, "test", json!({ "session_id": session_id })).await;
+            let status = wait_end(
+                &svc,
+                "test_status",
+                json!({ "session_id": session_id }),
+                "test_end",
+            )
+            .await;
+            assert_eq!(status["error_code"], 0, "{}: {status}", agent.name);
+            let info = status["info"].as_str().unwrap();
+            assert!(
+                total_return(info, &agent.name).is_finite(),
+                "{}: {info}",
+                agent.name
+            );
+            assert_eq!(total_return(info, "do_nothing"), 0.0, "{info}");
+            assert_png(&status, "result_plot");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 7, "only {tried} agents tried");
+    workers.shutdown().await;
+}
