@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod health;
+pub mod hex;
 pub mod images;
 pub mod output;
 pub mod profile;

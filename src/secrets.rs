@@ -54,7 +54,7 @@ fn generate(name: SecretName) -> String {
         SecretName::TokenKey => {
             let mut bytes = [0u8; 32];
             OsRng.fill_bytes(&mut bytes);
-            bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+            crate::hex::hex(&bytes)
         }
         _ => Alphanumeric.sample_string(&mut OsRng, 32),
     }

@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::error::BackupError;
 use super::target::Database;
+use crate::hex::hex;
 
 /// Stderr kept for error messages: the tail, at most this many bytes.
 const STDERR_LIMIT: usize = 16 * 1024;
@@ -180,8 +181,4 @@ async fn feed(
     }
     let _ = stdin.shutdown().await;
     Ok(hex(&hasher.finalize()))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

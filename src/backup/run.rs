@@ -11,9 +11,10 @@ use sha2::{Digest, Sha256};
 
 use super::catalog::{BackupRecord, Catalog, Outcome, DUMP_SUFFIX, PART_SUFFIX};
 use super::error::BackupError;
-use super::exec::{self, hex};
+use super::exec;
 use super::target::{self, Database};
 use crate::engine::lock;
+use crate::hex::hex;
 use crate::profile::units::Compression;
 
 /// What a run needs to know.

@@ -10,9 +10,10 @@ use tokio::io::AsyncReadExt;
 
 use super::catalog::BackupRecord;
 use super::error::BackupError;
-use super::exec::{self, hex};
+use super::exec;
 use super::run::capture;
 use super::target::Database;
+use crate::hex::hex;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {

@@ -43,7 +43,8 @@ fn all_images(profile: &Profile, service_tag: Option<&str>) -> Vec<String> {
     images
 }
 
-fn progress(context: &Context) -> Progress {
+/// Bars and spinners on a terminal; nothing with --quiet or --json.
+pub fn progress(context: &Context) -> Progress {
     if context.global.quiet || context.global.json {
         Progress::hidden()
     } else {

@@ -12,7 +12,6 @@ use crate::engine::lock;
 use crate::images::bootstrap::{self, BootstrapOptions};
 use crate::images::catalog::DEBIAN_BASE;
 use crate::images::ensure::ensure_images;
-use crate::images::progress::Progress;
 use crate::images::service_image::{build_service_image, ServiceImageSpec};
 
 pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
@@ -83,11 +82,7 @@ async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
 
 /// Builds the service image and pulls, or else bootstraps, the others.
 async fn provide_images(context: &Context, stack: &super::stack::Stack) -> anyhow::Result<()> {
-    let progress = if context.global.quiet || context.global.json {
-        Progress::hidden()
-    } else {
-        Progress::terminal()
-    };
+    let progress = super::images::progress(context);
     let (service, others): (Vec<&String>, Vec<&String>) = stack
         .missing_images
         .iter()

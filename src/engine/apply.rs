@@ -55,11 +55,7 @@ impl GatewayFiles {
             hasher.update(cert.as_bytes());
             hasher.update(key.as_bytes());
         }
-        hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        crate::hex::hex(&hasher.finalize())
     }
 }
 

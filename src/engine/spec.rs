@@ -42,8 +42,7 @@ pub struct SpecContext<'a> {
 }
 
 fn digest(text: &str) -> String {
-    let hash = Sha256::digest(text.as_bytes());
-    hash.iter().map(|byte| format!("{byte:02x}")).collect()
+    crate::hex::hex(&Sha256::digest(text.as_bytes()))
 }
 
 pub fn image_for(service: &Service, service_image: &str) -> String {
@@ -64,24 +63,12 @@ fn service_config(context: &SpecContext, name: &str, service: &Service) -> Value
     for (key, value) in context.secrets.environment_for(&service.secrets) {
         environment.insert(key, format!("secret:{}", &digest(&value)[..16]));
     }
-    let gateway_ports: Vec<String> = context
+    let ports: Vec<String> = context
         .profile
-        .gateway
-        .as_ref()
-        .filter(|gateway| gateway.service == name)
-        .map(|gateway| {
-            let mut ports = Vec::new();
-            if let Some(http) = gateway.ports.http {
-                ports.push(format!("{http}:80"));
-            }
-            if let Some(https) = gateway.ports.https {
-                ports.push(format!("{https}:443"));
-            }
-            ports
-        })
-        .unwrap_or_default();
-    let mut ports: Vec<String> = service.ports.iter().map(ToString::to_string).collect();
-    ports.extend(gateway_ports);
+        .published_ports(name)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     json!({
         "image": image,
         "image_id": context.image_ids.get(&image),
@@ -180,26 +167,13 @@ fn container(
                 host_port: Some(host_port.to_string()),
             });
     };
-    for port in &service.ports {
+    for port in context.profile.published_ports(service_name) {
         publish(
             port.host.ip.to_string(),
             port.host.port,
             port.container,
             &port.protocol.to_string(),
         );
-    }
-    if let Some(gateway) = context
-        .profile
-        .gateway
-        .as_ref()
-        .filter(|g| g.service == service_name)
-    {
-        if let Some(http) = gateway.ports.http {
-            publish(http.ip.to_string(), http.port, 80, "tcp");
-        }
-        if let Some(https) = gateway.ports.https {
-            publish(https.ip.to_string(), https.port, 443, "tcp");
-        }
     }
 
     let mounts: Vec<Mount> = service

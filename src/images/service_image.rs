@@ -10,12 +10,12 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::bootstrap::inspect;
-use super::bootstrap::rootfs::hex;
 use super::catalog::DEBIAN_BASE;
 use super::context::TarArchive;
 use super::progress::Progress;
 use super::run::finish_build;
 use super::{labels, ImageError};
+use crate::hex::hex;
 
 const DOCKERFILE_TEMPLATE: &str = include_str!("../../templates/Dockerfile.hbs");
 

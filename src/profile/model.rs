@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::units::{
-    ByteSize, Compression, Cpus, Duration, HostBinding, PortSpec, Rate, VolumeMount,
+    ByteSize, Compression, Cpus, Duration, HostBinding, PortSpec, Protocol, Rate, VolumeMount,
 };
 
 /// A deployment profile: the desired state of one TradeMaster stack.
@@ -460,6 +460,28 @@ pub struct GrafanaSettings {
 }
 
 impl Profile {
+    /// Every port `service` publishes: its own, and for the gateway service the gateway's
+    /// http and https bindings on container ports 80 and 443.
+    pub fn published_ports(&self, service: &str) -> Vec<PortSpec> {
+        let mut ports = self
+            .services
+            .get(service)
+            .map(|spec| spec.ports.clone())
+            .unwrap_or_default();
+        if let Some(gateway) = self.gateway.as_ref().filter(|g| g.service == service) {
+            for (binding, container) in [(gateway.ports.http, 80), (gateway.ports.https, 443)] {
+                if let Some(host) = binding {
+                    ports.push(PortSpec {
+                        host,
+                        container,
+                        protocol: Protocol::Tcp,
+                    });
+                }
+            }
+        }
+        ports
+    }
+
     /// Services in dependency order (dependencies first), ties broken by name.
     /// Assumes the profile has been validated (no cycles); leftover services come last.
     pub fn services_in_start_order(&self) -> Vec<&str> {

@@ -2,8 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::profile::units::MountSource;
-use crate::profile::{BuildTarget, LoadedProfile, Profile, Service, UpdateOrder};
+use crate::profile::{LoadedProfile, Profile, Service, UpdateOrder};
 use crate::state::ProjectState;
 
 /// Choices that come from the caller rather than the profile.
@@ -42,13 +41,6 @@ fn header(profile: &Profile, options: &RenderOptions) -> Map<String, Value> {
     map
 }
 
-pub fn image_of(service: &Service, options: &RenderOptions) -> String {
-    match (&service.image, service.build) {
-        (Some(image), _) => image.clone(),
-        (None, Some(BuildTarget::Service)) | (None, None) => options.service_image.clone(),
-    }
-}
-
 fn service_context(
     profile: &Profile,
     name: &str,
@@ -56,15 +48,13 @@ fn service_context(
     state: &ProjectState,
     options: &RenderOptions,
 ) -> Value {
-    let mut ports: Vec<String> = service.ports.iter().map(ToString::to_string).collect();
+    let ports: Vec<String> = profile
+        .published_ports(name)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let mut volumes: Vec<String> = service.volumes.iter().map(ToString::to_string).collect();
     if let Some(gateway) = profile.gateway.as_ref().filter(|g| g.service == name) {
-        if let Some(http) = gateway.ports.http {
-            ports.push(format!("{http}:80"));
-        }
-        if let Some(https) = gateway.ports.https {
-            ports.push(format!("{https}:443"));
-        }
         volumes.push(format!(
             "{}/nginx.conf:/etc/nginx/nginx.conf:ro",
             options.config_dir
@@ -140,7 +130,7 @@ fn service_context(
         (!service.secrets.is_empty()).then(|| state.service_env_file(name).display().to_string());
     json!({
         "name": name,
-        "image": image_of(service, options),
+        "image": crate::engine::spec::image_for(service, &options.service_image),
         "entrypoint": service.entrypoint,
         "command": service.command,
         "user": service.user,
@@ -317,17 +307,4 @@ fn scan_variables(text: &str) -> Vec<(String, String)> {
         rest = &body[end..];
     }
     found
-}
-
-/// Host paths of bind mounts, for callers that must make sure they exist.
-pub fn bind_sources(profile: &Profile) -> Vec<String> {
-    profile
-        .services
-        .values()
-        .flat_map(|service| service.volumes.iter())
-        .filter_map(|mount| match &mount.source {
-            MountSource::Bind(path) => Some(path.clone()),
-            MountSource::Volume(_) => None,
-        })
-        .collect()
 }

@@ -2,7 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::rootfs::hex;
+use crate::hex::hex;
 use crate::images::catalog::{StandIn, DEBIAN_SUITE};
 
 /// Hash of the stand-in's packages, scripts, files and configuration, plus the base's.

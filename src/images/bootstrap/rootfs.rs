@@ -7,6 +7,7 @@ use std::process::Stdio;
 use sha2::{Digest, Sha256};
 use tokio::process::Command;
 
+use crate::hex::hex;
 use crate::images::catalog::{StandIn, DEBIAN_SUITE};
 use crate::images::ImageError;
 
@@ -243,10 +244,6 @@ fn append_tree(
         }
     }
     Ok(())
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn require_root() -> Result<(), ImageError> {
