@@ -48,17 +48,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
 }
 
 fn looks_secret(key: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|marker| upper.contains(marker))
+    crate::profile::validate::name_looks_secret(key, &["CREDENTIAL"])
 }
 
 /// Blanks environment values with secret-looking names and passwords inside URLs.

@@ -506,18 +506,20 @@ fn check_monitoring(profile: &Profile, service_list: &str, problems: &mut Vec<Pr
     }
 }
 
+/// Parts of a variable name that mark it as holding a secret.
+const SECRET_MARKERS: [&str; 5] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "_KEY"];
+
+/// Whether `name` looks like it holds a secret: a common marker or one of `extra`.
+pub fn name_looks_secret(name: &str, extra: &[&str]) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_MARKERS
+        .iter()
+        .chain(extra)
+        .any(|marker| upper.contains(marker))
+}
+
 fn looks_secret(variable: &str) -> bool {
-    let upper = variable.to_ascii_uppercase();
-    [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "_KEY",
-        "REQUIREPASS",
-    ]
-    .iter()
-    .any(|marker| upper.contains(marker))
+    name_looks_secret(variable, &["REQUIREPASS"])
 }
 
 fn check_production_secrets(
