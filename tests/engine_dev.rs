@@ -170,3 +170,27 @@ fn concurrent_ups_are_serialized_and_a_killed_up_converges() {
     assert_eq!(stack.tmctl(&["plan"]).status.code(), Some(0));
     assert_eq!(container_ids(&stack.project).len(), 4);
 }
+
+#[test]
+fn a_taken_host_port_is_named_with_its_holder_and_a_later_up_converges() {
+    let stack = TestStack::new("dev");
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", stack.http_port)).expect("bind");
+    let failed = stack.tmctl(&["up", "--wait", "--timeout", "120s"]);
+    let (_, stderr) = text(&failed);
+    assert!(!failed.status.success(), "{stderr}");
+    let address = format!("127.0.0.1:{}", stack.http_port);
+    assert!(
+        stderr.contains(&format!("host port {address} is already taken")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("(pid {})", std::process::id())),
+        "the test process holds the port: {stderr}"
+    );
+    assert!(stderr.contains("TM_HTTP_PORT"), "{stderr}");
+
+    drop(squatter);
+    stack.tmctl_ok(&["up", "--wait", "--timeout", "120s"]);
+    let (status, body) = http_get(&stack.url("/api/TradeMaster/healthcheck"));
+    assert_eq!(status, 200, "{body}");
+}

@@ -63,7 +63,7 @@ impl ServeConfig {
     /// [`ServeConfig::new`] completed from the environment:
     /// `DATABASE_URL` (+ `POSTGRES_PASSWORD` when the URL has none), `REDIS_URL`
     /// (+ `REDIS_PASSWORD`), `TMCTL_TOKEN_KEY` or `TMCTL_TOKEN_KEY_FILE`, `TMCTL_DATA_DIR`,
-    /// `TMCTL_WORKERS`, `TMCTL_MAX_UPLOAD_MB`.
+    /// `TMCTL_WORKERS`, `TMCTL_MAX_UPLOAD_MB`, `TMCTL_JOB_LEASE_SECS`.
     pub fn from_env(listen: SocketAddr) -> Result<Self, ConfigError> {
         let mut config = Self::new(listen);
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -96,6 +96,9 @@ impl ServeConfig {
         if let Some(mb) = var("TMCTL_MAX_UPLOAD_MB") {
             config.max_upload_bytes =
                 parse_number::<u64>("TMCTL_MAX_UPLOAD_MB", &mb)? * 1024 * 1024;
+        }
+        if let Some(secs) = var("TMCTL_JOB_LEASE_SECS") {
+            config.job_lease = Duration::from_secs(parse_number("TMCTL_JOB_LEASE_SECS", &secs)?);
         }
         if config.token_key.as_ref().is_some_and(|k| k.len() < 16) {
             return Err(ConfigError::ShortKey);

@@ -29,6 +29,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use serde_json::json;
 use sqlx::Row;
@@ -141,8 +142,12 @@ async fn not_found() -> error::ApiError {
 
 /// A name for this replica's workers in leases and logs.
 fn worker_name() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "replica".into());
-    format!("{host}-{}-{}", std::process::id(), &util::new_id()[..8])
+    format!(
+        "{}-{}-{}",
+        util::hostname(),
+        std::process::id(),
+        &util::new_id()[..8]
+    )
 }
 
 /// Serves until SIGTERM or Ctrl-C: then stops taking jobs, finishes in-flight requests and
@@ -165,6 +170,12 @@ pub async fn serve_on(
     let workers = Workers::spawn(app.clone(), worker_name(), app.config.worker_concurrency);
     let sweeper = tokio::spawn(sweep_abandoned_uploads(app.clone()));
     tracing::info!(listen = ?listener.local_addr().ok(), "serving");
+    // Answers are written whole; Nagle's algorithm would only hold the last segment back.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let served = axum::serve(
         listener,
         router(app.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -8,24 +8,10 @@ use axum::response::Response;
 
 pub const HEADER: &str = "x-served-by";
 
-/// This host's name: `/etc/hostname`, else `$HOSTNAME`, else `unknown`.
-pub fn hostname() -> String {
-    let from_file = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|text| text.trim().to_string());
-    from_file
-        .filter(|name| !name.is_empty())
-        .or_else(|| {
-            std::env::var("HOSTNAME")
-                .ok()
-                .filter(|n| !n.trim().is_empty())
-        })
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 /// The header value, computed once per router.
 pub fn header_value() -> HeaderValue {
-    HeaderValue::from_str(&hostname()).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+    HeaderValue::from_str(&crate::util::hostname())
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 /// Adds the header to every response.

@@ -27,3 +27,19 @@ pub fn now_ms() -> i64 {
 pub fn is_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
+
+/// This host's (in a container: the container's) name: `/etc/hostname`, else `$HOSTNAME`,
+/// else `unknown`.
+pub fn hostname() -> String {
+    let from_file = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|text| text.trim().to_string());
+    from_file
+        .filter(|name| !name.is_empty())
+        .or_else(|| {
+            std::env::var("HOSTNAME")
+                .ok()
+                .filter(|n| !n.trim().is_empty())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}

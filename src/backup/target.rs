@@ -66,7 +66,7 @@ pub async fn find(docker: &Docker, project: &str, service: &str) -> Result<Datab
 /// The project this process belongs to when it runs inside one of the project's
 /// containers: the compose project label of its own container (found by hostname).
 pub async fn own_project(docker: &Docker) -> Option<String> {
-    let hostname = std::fs::read_to_string("/etc/hostname").ok()?;
-    let inspect = docker.inspect_container(hostname.trim(), None).await.ok()?;
+    let hostname = tmctl_service::util::hostname();
+    let inspect = docker.inspect_container(&hostname, None).await.ok()?;
     inspect.config?.labels?.get(labels::PROJECT).cloned()
 }

@@ -47,12 +47,6 @@ pub struct ProjectLock {
     pub path: PathBuf,
 }
 
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_else(|_| "unknown host".to_owned())
-}
-
 /// Takes the project's lock, waiting up to `wait` for a current holder.
 pub fn acquire(
     state_dir: &Path,
@@ -106,7 +100,7 @@ pub fn acquire(
     let holder = Holder {
         command: command.to_owned(),
         pid: std::process::id(),
-        host: host_name(),
+        host: tmctl_service::util::hostname(),
         since: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
     };
     file.set_len(0).map_err(io)?;

@@ -8,5 +8,6 @@ pub mod lock;
 pub mod observe;
 pub mod ops;
 pub mod plan;
+pub mod port_holder;
 pub mod spec;
 pub mod tls;

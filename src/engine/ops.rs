@@ -13,6 +13,7 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::StreamExt;
 
+use super::port_holder;
 use super::spec::DesiredContainer;
 
 #[derive(Debug, thiserror::Error)]
@@ -80,26 +81,35 @@ pub async fn create(
 }
 
 pub async fn start(docker: &Docker, name: &str) -> Result<(), OpError> {
-    docker
-        .start_container(name, None)
+    let Err(source) = docker.start_container(name, None).await else {
+        return Ok(());
+    };
+    let taken = match &source {
+        bollard::errors::Error::DockerResponseServerError { message, .. }
+            if message.contains("port is already allocated")
+                || message.contains("address already in use") =>
+        {
+            port_holder::port_in_message(message)
+        }
+        _ => None,
+    };
+    let Some((address, port)) = taken else {
+        return Err(OpError::Engine {
+            action: "cannot start",
+            target: name.to_owned(),
+            source,
+        });
+    };
+    let holder = port_holder::describe(docker, port, name)
         .await
-        .map_err(|source| match &source {
-            bollard::errors::Error::DockerResponseServerError { message, .. }
-                if message.contains("port is already allocated") || message.contains("address already in use") =>
-            {
-                OpError::Other {
-                    container: name.to_owned(),
-                    message: format!(
-                        "a host port it publishes is taken ({message}); stop what uses it or change the port in the profile"
-                    ),
-                }
-            }
-            _ => OpError::Engine {
-                action: "cannot start",
-                target: name.to_owned(),
-                source,
-            },
-        })
+        .map(|holder| format!(" by {holder}"))
+        .unwrap_or_default();
+    Err(OpError::Other {
+        container: name.to_owned(),
+        message: format!(
+            "host port {address} is already taken{holder}; stop what uses it or publish another port (the built-in profiles read TM_HTTP_PORT and TM_HTTPS_PORT)"
+        ),
+    })
 }
 
 /// Stops with the container's grace period, then removes it (with anonymous volumes).

@@ -3,10 +3,12 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use super::{session, success, TmBody, TmResult};
+use super::{session, success, TmBody, TmError, TmResult};
 use crate::datasets::{stem, store};
 use crate::jobs::exec;
 use crate::state::AppState;
@@ -14,11 +16,12 @@ use crate::state::AppState;
 const PARAMETERS_KEY: &str = "tm:getParameters";
 const PARAMETERS_TTL: Duration = Duration::from_secs(60);
 
-/// What can be trained here, from the algorithm catalog of this build (cached).
-pub async fn get_parameters(State(app): State<AppState>) -> TmResult {
+/// What can be trained here, from the algorithm catalog of this build. The answer's JSON
+/// text is cached and sent as it is.
+pub async fn get_parameters(State(app): State<AppState>) -> Result<Response, TmError> {
     if let Some(text) = app.cache.get(PARAMETERS_KEY).await {
-        if let Ok(value) = serde_json::from_str::<Value>(&text) {
-            return Ok(Json(value));
+        if text.starts_with('{') {
+            return Ok(json_text(text));
         }
     }
     let catalog = exec::catalog();
@@ -42,10 +45,13 @@ pub async fn get_parameters(State(app): State<AppState>) -> TmResult {
         "start_date": start_date,
         "end_date": end_date,
     }))?;
-    app.cache
-        .set(PARAMETERS_KEY, &answer.to_string(), PARAMETERS_TTL)
-        .await;
-    Ok(Json(answer))
+    let text = answer.to_string();
+    app.cache.set(PARAMETERS_KEY, &text, PARAMETERS_TTL).await;
+    Ok(json_text(text))
+}
+
+fn json_text(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 /// Labeling defaults per dataset: the built-in ones and `custom:<name>` for the CSV files
