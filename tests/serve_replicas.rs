@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-const LEASE_SECS: u64 = 3;
+const LEASE_SECS: u64 = 4;
+/// Long enough (about 16 s on this machine) that A is still training when it is killed.
+const EPOCHS: u64 = 250;
 const ON_WORKER: &str = "attempt 1 started on worker ";
 const TOKEN_KEY: &str = "token key shared by both replicas";
 
@@ -173,7 +175,7 @@ fn poll_train_status(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("{what} never happened; last train_status: {last}");
+    panic!("{what} never happened; last train_status: {}", info(&last));
 }
 
 fn info(answer: &Value) -> &str {
@@ -200,7 +202,7 @@ fn a_job_survives_the_sigkill_of_the_replica_running_it() {
         "upload_csv",
         json!({ "file_name": "BTC.csv", "file": rows }),
     );
-    assert_eq!(uploaded["error_code"], 0, "{uploaded}");
+    assert_eq!(uploaded["error_code"], 0, "{}", info(&uploaded));
     let session_id = uploaded["session_id"]
         .as_str()
         .expect("session id")
@@ -212,10 +214,10 @@ fn a_job_survives_the_sigkill_of_the_replica_running_it() {
             "dataset_name": "custom:BTC", "agent_name": "algorithmic_trading:dqn",
             "optimizer_name": "adam", "loss_name": "mse",
             "start_date": "2019-01-01", "end_date": "2020-06-30",
-            "hyperparameters": { "epochs": 40, "learning_starts": 32 }, "seed": 5
+            "hyperparameters": { "epochs": EPOCHS, "learning_starts": 32 }, "seed": 5
         }),
     );
-    assert_eq!(trained["error_code"], 0, "{trained}");
+    assert_eq!(trained["error_code"], 0, "{}", info(&trained));
     let running = poll_train_status(&a, &session_id, "A starting the job", |answer| {
         info(answer).contains(ON_WORKER)
     });
@@ -229,15 +231,17 @@ fn a_job_survives_the_sigkill_of_the_replica_running_it() {
     // B sees the job A is running, and does not take it while A's heartbeats renew the lease.
     let b = Replica::start("b", dir.path(), &database_url, redis_url.as_deref());
     let seen = b.post("train_status", json!({ "session_id": session_id }));
-    assert_eq!(seen["error_code"], 0, "{seen}");
-    assert!(info(&seen).contains(ON_WORKER), "{seen}");
-    std::thread::sleep(Duration::from_secs(2 * LEASE_SECS));
+    assert_eq!(seen["error_code"], 0, "{}", info(&seen));
+    assert!(info(&seen).contains(ON_WORKER), "{}", info(&seen));
+    std::thread::sleep(Duration::from_secs(LEASE_SECS) * 3 / 2);
     let still = b.post("train_status", json!({ "session_id": session_id }));
     assert_eq!(
-        still["train_end"], false,
-        "the job ended before A could be killed; make it longer: {still}"
+        still["train_end"],
+        false,
+        "the job ended before A could be killed; raise EPOCHS: {}",
+        info(&still)
     );
-    assert!(!info(&still).contains("lease expired"), "{still}");
+    assert!(!info(&still).contains("lease expired"), "{}", info(&still));
 
     a.child.kill().expect("SIGKILL A");
     a.child.wait().expect("reap A");
@@ -249,7 +253,8 @@ fn a_job_survives_the_sigkill_of_the_replica_running_it() {
     let taken_over_after = killed.elapsed();
     assert!(
         info(&retried).contains("lease expired on attempt 1; queued again"),
-        "{retried}"
+        "{}",
+        info(&retried)
     );
     // A renewed its lease at most a third of a lease before the kill.
     assert!(
@@ -261,7 +266,7 @@ fn a_job_survives_the_sigkill_of_the_replica_running_it() {
         answer["train_end"] == true
     });
     let log = info(&finished);
-    assert_eq!(finished["error_code"], 0, "{finished}\n{}", b.log_text());
+    assert_eq!(finished["error_code"], 0, "{log}\n{}", b.log_text());
     let attempt_two = log
         .lines()
         .find(|line| line.contains("attempt 2 started on worker "))
@@ -277,7 +282,7 @@ fn a_job_survives_the_sigkill_of_the_replica_running_it() {
         finished["result_plot"]
             .as_str()
             .is_some_and(|p| p.len() > 100),
-        "no plot: {finished}"
+        "no plot: {log}"
     );
     eprintln!(
         "B took the job over {taken_over_after:?} after A was killed, finished it {:?} after",

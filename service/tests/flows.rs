@@ -360,7 +360,7 @@ async fn an_agent_of_another_task_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_names_the_serving_host() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();
-    let host = tmctl_service::served_by::hostname();
+    let host = tmctl_service::util::hostname();
     for uri in [
         "/health",
         "/api/TradeMaster/getParameters",

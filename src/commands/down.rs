@@ -21,7 +21,7 @@ pub fn run(context: &Context, args: &DownArgs) -> anyhow::Result<()> {
 async fn down(context: &Context, args: &DownArgs, project: &str) -> anyhow::Result<()> {
     let docker = connect().await?;
     let observed = observe::observe(&docker, project).await?;
-    if args.volumes && !observed.volumes.is_empty() {
+    if args.volumes && !observed.volumes.is_empty() && !(args.yes && context.global.quiet) {
         println!(
             "this deletes the volumes of {project}, with all their data: {}",
             observed.volumes.join(", ")

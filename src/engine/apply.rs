@@ -1,6 +1,6 @@
 //! Executes a plan: removals first, then networks and volumes, then containers one
-//! dependency level at a time (services of a level in parallel), gated on the conditions
-//! their dependents declare.
+//! dependency level at a time (services of a level in parallel, the next level's new
+//! containers created meanwhile), gated on the conditions their dependents declare.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -122,43 +122,55 @@ pub async fn apply(input: &ApplyInput<'_>) -> Result<ApplyReport, OpError> {
         .partition(|action| matches!(action.cause, Cause::ScaleDown { .. }));
     remove_all(docker, &removals, &mut report).await?;
 
-    for action in &input.plan.actions {
-        match action.kind {
-            ActionKind::CreateNetwork => {
-                create_network(docker, input.project, input.profile, &action.target).await?;
-                report
-                    .done
-                    .push(format!("created network {}", action.target));
-            }
-            ActionKind::CreateVolume => {
-                create_volume(docker, input.project, &action.target).await?;
-                report
-                    .done
-                    .push(format!("created volume {}", action.target));
-            }
-            _ => {}
-        }
-    }
+    // Networks and volumes are independent of each other: all at once.
+    let of_kind = |kind: ActionKind| {
+        input
+            .plan
+            .actions
+            .iter()
+            .filter(move |action| action.kind == kind)
+    };
+    let networks = try_join_all(of_kind(ActionKind::CreateNetwork).map(|action| async move {
+        create_network(docker, input.project, input.profile, &action.target).await?;
+        Ok::<_, OpError>(format!("created network {}", action.target))
+    }));
+    let volumes = try_join_all(of_kind(ActionKind::CreateVolume).map(|action| async move {
+        create_volume(docker, input.project, &action.target).await?;
+        Ok::<_, OpError>(format!("created volume {}", action.target))
+    }));
+    let (networks, volumes) = futures_util::try_join!(networks, volumes)?;
+    report.done.extend(networks);
+    report.done.extend(volumes);
 
+    // While a level starts and becomes ready, the next level's new containers are created
+    // (not started), so creating them never sits on the dependency chain.
+    let levels: Vec<Vec<String>> = levels(input.profile).into_values().collect();
     let mut touched_services: BTreeSet<String> = BTreeSet::new();
-    for services in levels(input.profile).values() {
-        let results = try_join_all(
-            services
-                .iter()
-                .map(|service| converge_service(input, service)),
-        )
-        .await?;
+    let mut created_ahead: BTreeSet<String> = BTreeSet::new();
+    for (index, services) in levels.iter().enumerate() {
+        let current = async {
+            let results = try_join_all(
+                services
+                    .iter()
+                    .map(|service| converge_service(input, service, &created_ahead)),
+            )
+            .await?;
+            try_join_all(services.iter().filter_map(|service| {
+                let readiness = readiness_needed(input.profile, service)?;
+                Some(wait_service(input, service, readiness))
+            }))
+            .await?;
+            Ok::<_, OpError>(results)
+        };
+        let next = create_ahead(input, levels.get(index + 1).map_or(&[], Vec::as_slice));
+        let (results, created_next) = futures_util::try_join!(current, next)?;
         for (service, done) in services.iter().zip(results) {
             if !done.is_empty() {
                 touched_services.insert(service.clone());
             }
             report.done.extend(done);
         }
-        try_join_all(services.iter().filter_map(|service| {
-            let readiness = readiness_needed(input.profile, service)?;
-            Some(wait_service(input, service, readiness))
-        }))
-        .await?;
+        created_ahead = created_next;
     }
 
     if let Some(gateway) = &input.gateway {
@@ -300,8 +312,38 @@ async fn upload_gateway_files(
     ops::upload_files(docker, name, "/etc/nginx", &files).await
 }
 
-/// Brings one service's replicas to the desired state, one replica at a time.
-async fn converge_service(input: &ApplyInput<'_>, service: &str) -> Result<Vec<String>, OpError> {
+/// Creates (without starting) the new containers of `services`; returns their names.
+async fn create_ahead(
+    input: &ApplyInput<'_>,
+    services: &[String],
+) -> Result<BTreeSet<String>, OpError> {
+    let docker = input.docker;
+    let created = try_join_all(
+        input
+            .plan
+            .actions
+            .iter()
+            .filter(|action| action.kind == ActionKind::Create)
+            .filter_map(|action| input.desired.iter().find(|w| w.name == action.target))
+            .filter(|want| services.contains(&want.service))
+            .map(|want| async move {
+                tracing::info!(container = %want.name, "creating");
+                ops::create(docker, want, &want.name).await?;
+                prepare_gateway(docker, input, &want.service, &want.name).await?;
+                Ok::<_, OpError>(want.name.clone())
+            }),
+    )
+    .await?;
+    Ok(created.into_iter().collect())
+}
+
+/// Brings one service's replicas to the desired state, one replica at a time; new
+/// containers in `created_ahead` exist already and only need starting.
+async fn converge_service(
+    input: &ApplyInput<'_>,
+    service: &str,
+    created_ahead: &BTreeSet<String>,
+) -> Result<Vec<String>, OpError> {
     let docker = input.docker;
     let mut done = Vec::new();
     let grace = input
@@ -322,9 +364,11 @@ async fn converge_service(input: &ApplyInput<'_>, service: &str) -> Result<Vec<S
         };
         match action.kind {
             ActionKind::Create => {
-                tracing::info!(container = %want.name, "creating");
-                ops::create(docker, want, &want.name).await?;
-                prepare_gateway(docker, input, service, &want.name).await?;
+                if !created_ahead.contains(&want.name) {
+                    tracing::info!(container = %want.name, "creating");
+                    ops::create(docker, want, &want.name).await?;
+                    prepare_gateway(docker, input, service, &want.name).await?;
+                }
                 ops::start(docker, &want.name).await?;
             }
             ActionKind::Start => {

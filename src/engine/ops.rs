@@ -82,6 +82,7 @@ pub async fn create(
 
 pub async fn start(docker: &Docker, name: &str) -> Result<(), OpError> {
     let Err(source) = docker.start_container(name, None).await else {
+        tracing::debug!(container = name, "started");
         return Ok(());
     };
     let taken = match &source {
@@ -235,6 +236,20 @@ pub async fn wait_ready(
     timeout: Duration,
 ) -> Result<(), OpError> {
     let started = Instant::now();
+    let result = poll_ready(docker, name, readiness, timeout, started).await;
+    if result.is_ok() {
+        tracing::debug!(container = name, ?readiness, waited = ?started.elapsed(), "ready");
+    }
+    result
+}
+
+async fn poll_ready(
+    docker: &Docker,
+    name: &str,
+    readiness: Readiness,
+    timeout: Duration,
+    started: Instant,
+) -> Result<(), OpError> {
     loop {
         let inspect = docker
             .inspect_container(name, None)
