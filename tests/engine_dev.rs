@@ -169,6 +169,43 @@ fn concurrent_ups_are_serialized_and_a_killed_up_converges() {
     stack.tmctl_ok(&["up", "--wait", "--timeout", "120s"]);
     assert_eq!(stack.tmctl(&["plan"]).status.code(), Some(0));
     assert_eq!(container_ids(&stack.project).len(), 4);
+
+    // Ctrl-C while the service's replacement is starting (start-first): the replacement
+    // is removed, every container keeps its own name, and the next up converges.
+    let mut interrupted = stack.command(&["up", "--wait"]);
+    interrupted
+        .env("TM_LOG", "debug")
+        .stderr(std::process::Stdio::piped());
+    let child = interrupted.spawn().expect("up to interrupt");
+    let replacement = format!("{}-service-1-next", stack.project);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !container_ids(&stack.project).contains_key(&replacement) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replacement never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let ended = child.wait_with_output().expect("interrupted up");
+    let (_, stderr) = text(&ended);
+    assert!(!ended.status.success(), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let names = container_ids(&stack.project);
+    assert!(
+        names.keys().all(|name| !name.ends_with("-next")),
+        "{names:?}"
+    );
+    let mut up = stack.command(&["up", "--wait", "--timeout", "120s"]);
+    up.env("TM_LOG", "debug");
+    assert!(up.output().expect("up").status.success());
+    let mut plan = stack.command(&["plan"]);
+    plan.env("TM_LOG", "debug");
+    assert_eq!(plan.output().expect("plan").status.code(), Some(0));
 }
 
 #[test]

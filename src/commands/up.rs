@@ -8,7 +8,7 @@ use super::stack::{prepare, runtime};
 use super::Context;
 use crate::cli::UpArgs;
 use crate::engine::apply::{apply, ApplyInput};
-use crate::engine::lock;
+use crate::engine::{lock, observe, ops, plan};
 use crate::images::bootstrap::{self, BootstrapOptions};
 use crate::images::catalog::DEBIAN_BASE;
 use crate::images::ensure::ensure_images;
@@ -38,7 +38,14 @@ async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
         wait: args.wait,
         state_dir: &stack.state.dir,
     };
-    let report = apply(&input).await?;
+    let report = tokio::select! {
+        report = apply(&input) => report?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: removing unfinished replacements");
+            remove_leftovers(&stack.docker, &stack.project).await;
+            anyhow::bail!("interrupted; run `tmctl up` again to finish converging");
+        }
+    };
     let elapsed = started.elapsed();
     let nothing = report.done.is_empty() && !report.gateway_reloaded;
     if context.global.json {
@@ -78,6 +85,19 @@ async fn up(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Removes containers under temporary names, so an interrupted `up` leaves every container
+/// under its own name.
+async fn remove_leftovers(docker: &bollard::Docker, project: &str) {
+    let Ok(containers) = observe::containers(docker, project).await else {
+        return;
+    };
+    for container in containers.iter().filter(|c| plan::is_leftover(project, c)) {
+        if let Err(error) = ops::stop_and_remove(docker, &container.name, None).await {
+            tracing::warn!(container = %container.name, %error, "cannot remove");
+        }
+    }
 }
 
 /// Builds the service image and pulls, or else bootstraps, the others.

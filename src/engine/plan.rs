@@ -128,13 +128,12 @@ pub fn compute(
         }
     }
     for container in &observed.containers {
-        let canonical = labels::container_name(project, &container.service, container.number);
         let wanted = desired.iter().any(|want| want.name == container.name);
         if wanted {
             continue;
         }
         let cause = match profile.services.get(&container.service) {
-            _ if container.name != canonical => Cause::Leftover,
+            _ if is_leftover(project, container) => Cause::Leftover,
             Some(service) => Cause::ScaleDown {
                 replicas: service.replicas,
             },
@@ -148,4 +147,9 @@ pub fn compute(
         });
     }
     Plan { actions }
+}
+
+/// A container under a temporary name: the replacement an interrupted update was starting.
+pub fn is_leftover(project: &str, container: &super::observe::ObservedContainer) -> bool {
+    container.name != labels::container_name(project, &container.service, container.number)
 }
