@@ -4,6 +4,7 @@
 #     RUNS alternating runs each (goal: p99 < 10 ms, 0 errors on 2 cores);
 #  2. peak RSS above idle of a fresh server while a ~110 MB CSV is uploaded through
 #     POST /api/v1/datasets (goal: < 64 MB).
+# With REDIS_URL set in the environment the server uses that Redis as its cache.
 # Needs wrk and curl. Usage: bench/serve.sh [path/to/tmctl] [runs] [duration]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -114,6 +114,22 @@ impl Cache {
         }
     }
 
+    /// [`Cache::get`] through a copy kept in this process for `near_ttl`, so that a value
+    /// read on every request costs one Redis round trip per replica and `near_ttl`, not one
+    /// per request. Other replicas' writes show after at most `near_ttl`.
+    pub async fn get_near(&self, key: &str, near_ttl: Duration) -> Option<String> {
+        if self.redis.is_none() {
+            return self.get(key).await;
+        }
+        let near_key = format!("near:{}", self.key(key));
+        if let Some(value) = self.memory.get(&near_key) {
+            return Some(value);
+        }
+        let value = self.get(key).await?;
+        self.memory.set(&near_key, &value, near_ttl);
+        Some(value)
+    }
+
     /// Strictly "is this key there": `None` when Redis cannot be asked.
     pub async fn exists(&self, key: &str) -> Option<bool> {
         let key = &self.key(key);
@@ -147,6 +163,7 @@ impl Cache {
         match &self.redis {
             None => self.memory.delete(key),
             Some(link) => {
+                self.memory.delete(&format!("near:{key}"));
                 let Ok(mut conn) = link.connection().await else {
                     return;
                 };

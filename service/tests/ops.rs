@@ -97,6 +97,49 @@ async fn redis_backs_the_cache_when_configured() {
     assert!(exists, "{key} not in redis");
 }
 
+/// The near copy: a value read through `get_near` is answered from this process until its
+/// near TTL passes, then read from Redis again (where another replica changed it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn near_copies_of_redis_values_expire() {
+    let Some(svc) = TestService::start(Backend::Postgres).await else {
+        return;
+    };
+    if svc.app.cache.backend() != "redis" {
+        return;
+    }
+    let cache = &svc.app.cache;
+    let near = std::time::Duration::from_millis(300);
+    cache
+        .set("near-test", "first", std::time::Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        cache.get_near("near-test", near).await.as_deref(),
+        Some("first")
+    );
+    // Another replica writes straight to Redis.
+    let client = redis::Client::open(common::redis_url().unwrap()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let key = format!("{}:near-test", svc.app.config.cache_namespace);
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg("second")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.get_near("near-test", near).await.as_deref(),
+        Some("first")
+    );
+    tokio::time::sleep(near * 2).await;
+    assert_eq!(
+        cache.get_near("near-test", near).await.as_deref(),
+        Some("second")
+    );
+    // A delete through this replica drops its near copy at once.
+    cache.delete("near-test").await;
+    assert_eq!(cache.get_near("near-test", near).await, None);
+}
+
 /// Redis stops while the service runs: requests go on from the database, /ready says
 /// "not ready", and when Redis is back so is readiness.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

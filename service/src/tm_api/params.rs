@@ -15,11 +15,17 @@ use crate::state::AppState;
 
 const PARAMETERS_KEY: &str = "tm:getParameters";
 const PARAMETERS_TTL: Duration = Duration::from_secs(60);
+/// How long a replica answers getParameters from its own copy before asking Redis again.
+const PARAMETERS_NEAR_TTL: Duration = Duration::from_secs(2);
 
 /// What can be trained here, from the algorithm catalog of this build. The answer's JSON
 /// text is cached and sent as it is.
 pub async fn get_parameters(State(app): State<AppState>) -> Result<Response, TmError> {
-    if let Some(text) = app.cache.get(PARAMETERS_KEY).await {
+    if let Some(text) = app
+        .cache
+        .get_near(PARAMETERS_KEY, PARAMETERS_NEAR_TTL)
+        .await
+    {
         if text.starts_with('{') {
             return Ok(json_text(text));
         }
