@@ -479,6 +479,7 @@ async fn sync_gateway(
         if differs {
             upload_gateway_files(docker, &want.name, gateway).await?;
         }
+        let old_workers = nginx_workers(docker, &want.name).await?;
         let result = ops::exec_capture(docker, &want.name, &["nginx", "-s", "reload"]).await?;
         if result.exit_code != 0 {
             let test = ops::exec_capture(docker, &want.name, &["nginx", "-t"]).await?;
@@ -491,9 +492,57 @@ async fn sync_gateway(
                 ),
             });
         }
+        wait_for_workers_to_exit(docker, &want.name, &old_workers).await?;
         remember(&record, &fingerprint);
         tracing::info!(container = %want.name, "gateway configuration reloaded");
         reloaded = true;
     }
     Ok(reloaded)
+}
+
+/// PIDs of the nginx worker processes in the gateway container.
+async fn nginx_workers(docker: &Docker, container: &str) -> Result<BTreeSet<u32>, OpError> {
+    // The bracket keeps grep from matching its own command line.
+    let listing = ops::exec_capture(
+        docker,
+        container,
+        &[
+            "sh",
+            "-c",
+            "grep -la 'nginx: worker proces[s]' /proc/[0-9]*/cmdline 2>/dev/null; true",
+        ],
+    )
+    .await?;
+    Ok(listing
+        .stdout
+        .lines()
+        .filter_map(|path| path.split('/').nth(2)?.parse().ok())
+        .collect())
+}
+
+/// After a reload, the old workers finish their requests and exit; until they have, they
+/// may still send requests to the replicas of the old configuration, so those must not be
+/// removed yet.
+async fn wait_for_workers_to_exit(
+    docker: &Docker,
+    container: &str,
+    old_workers: &BTreeSet<u32>,
+) -> Result<(), OpError> {
+    const PATIENCE: Duration = Duration::from_secs(15);
+    let started = std::time::Instant::now();
+    loop {
+        let current = nginx_workers(docker, container).await?;
+        if current.is_disjoint(old_workers) {
+            tracing::debug!(container, waited = ?started.elapsed(), "old nginx workers exited");
+            return Ok(());
+        }
+        if started.elapsed() > PATIENCE {
+            tracing::warn!(
+                container,
+                "old nginx workers still running {PATIENCE:?} after the reload; going on"
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
