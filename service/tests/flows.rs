@@ -10,7 +10,7 @@ use axum::http::{Method, Request};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use common::{Backend, TestService};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -31,26 +31,10 @@ async fn post(svc: &TestService, route: &str, body: Value) -> Value {
     value
 }
 
-/// The CSV as the upload route's JSON rows (the shared files hold no quoted commas).
-fn rows_of(csv: &str) -> Vec<Value> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|line| {
-            let row: Map<String, Value> = header
-                .iter()
-                .zip(line.split(','))
-                .map(|(k, v)| (k.to_string(), json!(v)))
-                .collect();
-            Value::Object(row)
-        })
-        .collect()
-}
-
 /// Uploads a shared data file as `<name>.csv`; returns its session.
 async fn upload(svc: &TestService, data_file: &str, name: &str) -> Option<String> {
     let csv = common::data_file(data_file)?;
-    let file = serde_json::to_string(&rows_of(&csv)).unwrap();
+    let file = serde_json::to_string(&common::rows_of(&csv)).unwrap();
     let answer = post(
         svc,
         "upload_csv",

@@ -3,7 +3,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use common::TestService;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// Posts a raw body without Content-Type, as the original clients may.
 async fn post_raw(svc: &TestService, route: &str, body: &str) -> (StatusCode, Value) {
@@ -20,26 +20,11 @@ async fn post(svc: &TestService, route: &str, body: Value) -> Value {
     value
 }
 
-fn rows_of(csv: &str) -> Vec<Value> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|line| {
-            let row: Map<String, Value> = header
-                .iter()
-                .zip(line.split(','))
-                .map(|(k, v)| (k.to_string(), json!(v)))
-                .collect();
-            Value::Object(row)
-        })
-        .collect()
-}
-
 async fn upload_csv_then_download_csv(svc: TestService) {
     let Some(csv) = common::data_file("algorithmic_trading_FX_data.csv") else {
         return;
     };
-    let rows = rows_of(&csv);
+    let rows = common::rows_of(&csv);
     let file = serde_json::to_string(&rows).unwrap();
     let answer = post(
         &svc,
