@@ -317,7 +317,6 @@ async fn create_ahead(
     input: &ApplyInput<'_>,
     services: &[String],
 ) -> Result<BTreeSet<String>, OpError> {
-    let docker = input.docker;
     let created = try_join_all(
         input
             .plan
@@ -327,14 +326,19 @@ async fn create_ahead(
             .filter_map(|action| input.desired.iter().find(|w| w.name == action.target))
             .filter(|want| services.contains(&want.service))
             .map(|want| async move {
-                tracing::info!(container = %want.name, "creating");
-                ops::create(docker, want, &want.name).await?;
-                prepare_gateway(docker, input, &want.service, &want.name).await?;
+                create_new(input, want).await?;
                 Ok::<_, OpError>(want.name.clone())
             }),
     )
     .await?;
     Ok(created.into_iter().collect())
+}
+
+/// Creates a new container under its own name, with the gateway's files when it is one.
+async fn create_new(input: &ApplyInput<'_>, want: &DesiredContainer) -> Result<(), OpError> {
+    tracing::info!(container = %want.name, "creating");
+    ops::create(input.docker, want, &want.name).await?;
+    prepare_gateway(input.docker, input, &want.service, &want.name).await
 }
 
 /// Brings one service's replicas to the desired state, one replica at a time; new
@@ -365,9 +369,7 @@ async fn converge_service(
         match action.kind {
             ActionKind::Create => {
                 if !created_ahead.contains(&want.name) {
-                    tracing::info!(container = %want.name, "creating");
-                    ops::create(docker, want, &want.name).await?;
-                    prepare_gateway(docker, input, service, &want.name).await?;
+                    create_new(input, want).await?;
                 }
                 ops::start(docker, &want.name).await?;
             }
