@@ -64,10 +64,7 @@ async fn container_publishing(docker: &Docker, port: u16, except: &str) -> Optio
 
 /// Only a local Engine's ports are this host's ports.
 fn engine_is_local() -> bool {
-    match std::env::var("DOCKER_HOST") {
-        Ok(host) => host.is_empty() || host.starts_with("unix://"),
-        Err(_) => true,
-    }
+    super::docker::endpoint().0.starts_with("unix://")
 }
 
 /// "process NAME (pid N)" for the process with a TCP socket listening on `port`.
