@@ -121,7 +121,7 @@ impl Cache {
         if self.redis.is_none() {
             return self.get(key).await;
         }
-        let near_key = format!("near:{}", self.key(key));
+        let near_key = near_key(&self.key(key));
         if let Some(value) = self.memory.get(&near_key) {
             return Some(value);
         }
@@ -163,7 +163,7 @@ impl Cache {
         match &self.redis {
             None => self.memory.delete(key),
             Some(link) => {
-                self.memory.delete(&format!("near:{key}"));
+                self.memory.delete(&near_key(key));
                 let Ok(mut conn) = link.connection().await else {
                     return;
                 };
@@ -241,6 +241,11 @@ async fn run<T>(
         Ok(Err(e)) => Err(CacheError::Unavailable(e.to_string())),
         Err(_) => Err(CacheError::Unavailable("command timed out".into())),
     }
+}
+
+/// Where the in-process copy of a Redis value is kept (by its namespaced key).
+fn near_key(key: &str) -> String {
+    format!("near:{key}")
 }
 
 impl Memory {
