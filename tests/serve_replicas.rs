@@ -2,6 +2,8 @@
 //! readable through the other, and when the process running it is killed with SIGKILL the
 //! other finishes it once the lease has expired.
 
+#[path = "../service/tests/common/csv_rows.rs"]
+mod csv_rows;
 mod support;
 
 use std::net::{SocketAddr, TcpListener};
@@ -9,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 const LEASE_SECS: u64 = 4;
 /// Long enough (about 16 s on this machine) that A is still training when it is killed.
@@ -144,18 +146,7 @@ fn btc_rows() -> Option<String> {
         );
         return None;
     };
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next()?.split(',').collect();
-    let rows: Vec<Value> = lines
-        .map(|line| {
-            let row: Map<String, Value> = header
-                .iter()
-                .zip(line.split(','))
-                .map(|(k, v)| (k.to_string(), json!(v)))
-                .collect();
-            Value::Object(row)
-        })
-        .collect();
+    let rows = csv_rows::rows_of(&csv);
     Some(serde_json::to_string(&rows).expect("rows as JSON"))
 }
 

@@ -34,7 +34,7 @@ async fn post(svc: &TestService, route: &str, body: Value) -> Value {
 /// Uploads a shared data file as `<name>.csv`; returns its session.
 async fn upload(svc: &TestService, data_file: &str, name: &str) -> Option<String> {
     let csv = common::data_file(data_file)?;
-    let file = serde_json::to_string(&common::rows_of(&csv)).unwrap();
+    let file = serde_json::to_string(&common::csv_rows::rows_of(&csv)).unwrap();
     let answer = post(
         svc,
         "upload_csv",

@@ -24,7 +24,7 @@ async fn upload_csv_then_download_csv(svc: TestService) {
     let Some(csv) = common::data_file("algorithmic_trading_FX_data.csv") else {
         return;
     };
-    let rows = common::rows_of(&csv);
+    let rows = common::csv_rows::rows_of(&csv);
     let file = serde_json::to_string(&rows).unwrap();
     let answer = post(
         &svc,

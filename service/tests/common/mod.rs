@@ -9,10 +9,12 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use sqlx::Connection;
 use tmctl_service::{AppState, ServeConfig};
 use tower::ServiceExt;
+
+pub mod csv_rows;
 
 pub enum Backend {
     Sqlite,
@@ -191,22 +193,6 @@ impl TestService {
 }
 
 use futures_util::StreamExt;
-
-/// The CSV as the upload_csv route's JSON rows (the shared files hold no quoted commas).
-pub fn rows_of(csv: &str) -> Vec<Value> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|line| {
-            let row: Map<String, Value> = header
-                .iter()
-                .zip(line.split(','))
-                .map(|(k, v)| (k.to_string(), json!(v)))
-                .collect();
-            Value::Object(row)
-        })
-        .collect()
-}
 
 pub fn data_file(name: &str) -> Option<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
