@@ -5,12 +5,8 @@
 # (`tmctl images bootstrap`). Usage: bench/health.sh [path/to/tmctl]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-tmctl="${1:-}"
-if [[ -z "$tmctl" ]]; then
-    cargo build --release --manifest-path "$root/Cargo.toml" --bin tmctl >&2
-    tmctl="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tmctl"
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$root/bench/lib.sh"
+tmctl="$(tmctl_binary "${1:-}")"
 work="$(mktemp -d)"
 projects=()
 cleanup() {

@@ -3,11 +3,8 @@
 # (Debian package). Usage: bench/render.sh [path/to/tmctl]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-tmctl="${1:-}"
-if [[ -z "$tmctl" ]]; then
-    cargo build --release --manifest-path "$root/Cargo.toml" --bin tmctl >&2
-    tmctl="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tmctl"
-fi
+source "$root/bench/lib.sh"
+tmctl="$(tmctl_binary "${1:-}")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -8,14 +8,10 @@
 # Needs wrk and curl. Usage: bench/serve.sh [path/to/tmctl] [runs] [duration]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-tmctl="${1:-}"
+source "$root/bench/lib.sh"
+tmctl="$(tmctl_binary "${1:-}")"
 runs="${2:-3}"
 duration="${3:-30s}"
-if [[ -z "$tmctl" ]]; then
-    cargo build --release --manifest-path "$root/Cargo.toml" --bin tmctl >&2
-    tmctl="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/tmctl"
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 work="$(mktemp -d)"
 server=""
 cleanup() {
