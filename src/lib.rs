@@ -4,6 +4,7 @@ pub mod assets;
 pub mod backup;
 pub mod cli;
 pub mod commands;
+pub mod deploy;
 pub mod engine;
 pub mod health;
 pub mod hex;

@@ -36,6 +36,19 @@ impl Secrets {
         self.values.values().map(String::as_str)
     }
 
+    /// Secrets from `NAME=value` pairs (environment variable names); unknown names are
+    /// ignored.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Secrets {
+        let values = pairs
+            .iter()
+            .filter_map(|(key, value)| {
+                let name = SecretName::ALL.iter().find(|name| name.env_var() == *key)?;
+                Some((*name, (*value).to_owned()))
+            })
+            .collect();
+        Secrets { values }
+    }
+
     /// `NAME=value` pairs for the secrets `service` lists.
     pub fn environment_for(&self, wanted: &[SecretName]) -> Vec<(String, String)> {
         wanted

@@ -66,6 +66,15 @@ impl ProjectState {
     }
 }
 
+/// `path` resolved against `base` when relative.
+pub fn absolute(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
 /// Creates `path` (and parents) readable by the owner only.
 pub fn create_private_dir(path: &Path) -> Result<(), StateError> {
     let mut builder = fs::DirBuilder::new();

@@ -77,9 +77,25 @@ fn dev_stack_lifecycle() {
         "{stdout}"
     );
     assert!(stdout.contains("environment.RUST_LOG"), "{stdout}");
+    for line in stdout.lines() {
+        if line.contains("postgres") || line.contains("redis") {
+            assert!(
+                line.contains("wait until healthy"),
+                "only waited for: {line}"
+            );
+        }
+        if line.contains("gateway-1") {
+            assert!(
+                line.contains("write gateway config") || line.contains("reload gateway"),
+                "the gateway only reloads: {line}"
+            );
+        }
+    }
     assert!(
-        !stdout.contains("postgres") && !stdout.contains("gateway-1"),
-        "{stdout}"
+        stdout.contains(&format!("{}-service-1-next", stack.project))
+            && stdout.contains("reload gateway, drain old workers")
+            && stdout.contains("rename to"),
+        "the start-first steps are listed: {stdout}"
     );
     let mut up = stack.command(&["up", "--wait"]);
     up.env("TM_LOG", "debug");

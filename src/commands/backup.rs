@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::engine::docker::Engine;
 use anyhow::{bail, Context as _};
-use bollard::Docker;
 use chrono::Utc;
 use chrono_tz::Tz;
 
-use super::stack::{connect, runtime};
+use super::runtime;
 use super::Context;
 use crate::backup::restore::{dependent_services, running_containers};
 use crate::backup::retention::Retention;
@@ -18,6 +18,7 @@ use crate::backup::run::RunSettings;
 use crate::backup::scheduler::{self, Scheduler};
 use crate::backup::{prune, restore, run, target, verify, Catalog, Outcome};
 use crate::cli::{BackupArgs, BackupCommand, ScheduleArgs};
+use crate::engine::docker::connect;
 use crate::engine::lock;
 use crate::profile::{BackupPolicy, LoadedProfile};
 use crate::schedule::CronSchedule;
@@ -34,7 +35,7 @@ fn policy(loaded: &LoadedProfile) -> anyhow::Result<BackupPolicy> {
 }
 
 struct Setup {
-    docker: Docker,
+    docker: Engine,
     loaded: LoadedProfile,
     policy: BackupPolicy,
     project: String,
@@ -88,8 +89,8 @@ async fn setup(context: &Context, args: &BackupArgs) -> anyhow::Result<Setup> {
         },
     };
     let root = match &args.dir {
-        Some(dir) => super::absolute(&context.working_dir, dir),
-        None => super::absolute(
+        Some(dir) => crate::state::absolute(&context.working_dir, dir),
+        None => crate::state::absolute(
             &context.working_dir,
             std::path::Path::new(&policy.directory),
         ),

@@ -1,95 +1,90 @@
 //! `tmctl down`: remove the project's containers and networks, and volumes on request.
 
-use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::bail;
-use bollard::query_parameters::RemoveVolumeOptionsBuilder;
-use futures_util::future::try_join_all;
+use serde_json::json;
 
-use super::stack::{connect, runtime};
 use super::Context;
 use crate::cli::DownArgs;
-use crate::engine::{lock, observe, ops};
+use crate::deploy::down;
+use crate::engine::lock;
+use crate::output::events::EventPrinter;
 
 pub fn run(context: &Context, args: &DownArgs) -> anyhow::Result<()> {
     let state = context.project_state()?;
     let _lock = lock::acquire(&state.dir, &state.project, "tmctl down", args.lock_wait)?;
-    runtime()?.block_on(down(context, args, &state.project))
+    // The profile only lends its grace periods: `down` works even when it no longer loads.
+    let loaded = context.load_profile().ok();
+    super::runtime()?.block_on(async {
+        let teardown = down::prepare(&state, loaded.as_ref(), args.volumes).await?;
+        let project = &teardown.project;
+        let volumes = &teardown.observed.volumes;
+        if args.volumes && !volumes.is_empty() {
+            confirm_volume_deletion(context, args.yes, project, volumes)?;
+        }
+        let printer = EventPrinter::new(context.style, true);
+        teardown.execute(&printer).await?;
+        let observed = &teardown.observed;
+        if context.global.json {
+            printer.json_line(&json!({
+                "event": "summary",
+                "outcome": "ok",
+                "project": project,
+                "containers": observed.containers.len(),
+                "networks": observed.networks.len(),
+                "volumes": if args.volumes { volumes.len() } else { 0 },
+            }));
+        } else if !context.global.quiet {
+            println!(
+                "{project}: removed {} container(s), {} network(s){}",
+                observed.containers.len(),
+                observed.networks.len(),
+                if args.volumes {
+                    format!(", {} volume(s)", volumes.len())
+                } else if volumes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; kept {} volume(s) (use --volumes to delete them)",
+                        volumes.len()
+                    )
+                }
+            );
+        }
+        Ok(())
+    })
 }
 
-async fn down(context: &Context, args: &DownArgs, project: &str) -> anyhow::Result<()> {
-    let docker = connect().await?;
-    let observed = observe::observe(&docker, project).await?;
-    if args.volumes && !observed.volumes.is_empty() && !(args.yes && context.global.quiet) {
+/// Says which volumes go; asks on a terminal, needs --yes elsewhere.
+fn confirm_volume_deletion(
+    context: &Context,
+    yes: bool,
+    project: &str,
+    volumes: &[String],
+) -> anyhow::Result<()> {
+    let silent = context.global.json || (yes && context.global.quiet);
+    if !silent {
         println!(
             "this deletes the volumes of {project}, with all their data: {}",
-            observed.volumes.join(", ")
+            volumes.join(", ")
         );
-        if !args.yes {
-            if !std::io::stdin().is_terminal() {
-                bail!("refusing to delete volumes without confirmation: add --yes");
-            }
-            print!("delete them? [y/N] ");
-            std::io::stdout().flush()?;
-            let mut answer = String::new();
-            std::io::stdin().lock().read_line(&mut answer)?;
-            if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                bail!("nothing deleted");
-            }
-        }
     }
-    let grace: HashMap<String, Option<std::time::Duration>> = context
-        .load_profile()
-        .map(|loaded| {
-            loaded
-                .profile
-                .services
-                .iter()
-                .map(|(name, service)| {
-                    (name.clone(), service.stop_grace_period.map(|d| d.as_std()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    try_join_all(observed.containers.iter().map(|container| {
-        let grace = grace.get(&container.service).copied().flatten();
-        ops::stop_and_remove(&docker, &container.name, grace)
-    }))
-    .await?;
-    for network in &observed.networks {
-        if let Err(error) = docker.remove_network(network).await {
-            if !ops::is_not_found(&error) {
-                return Err(error.into());
-            }
-        }
+    if yes {
+        return Ok(());
     }
-    if args.volumes {
-        for volume in &observed.volumes {
-            let options = RemoveVolumeOptionsBuilder::default().force(true).build();
-            if let Err(error) = docker.remove_volume(volume, Some(options)).await {
-                if !ops::is_not_found(&error) {
-                    return Err(error.into());
-                }
-            }
-        }
-    }
-    if !context.global.quiet {
-        println!(
-            "{project}: removed {} container(s), {} network(s){}",
-            observed.containers.len(),
-            observed.networks.len(),
-            if args.volumes {
-                format!(", {} volume(s)", observed.volumes.len())
-            } else if observed.volumes.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; kept {} volume(s) (use --volumes to delete them)",
-                    observed.volumes.len()
-                )
-            }
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "refusing to delete the volumes of {project} ({}) without confirmation: add --yes",
+            volumes.join(", ")
         );
+    }
+    print!("delete them? [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        bail!("nothing deleted");
     }
     Ok(())
 }

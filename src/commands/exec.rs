@@ -1,18 +1,13 @@
 //! `tmctl exec`: run a command in a service's container; the exit code passes through.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use bollard::container::LogOutput;
-use bollard::exec::StartExecResults;
-use bollard::models::ExecConfig;
-use futures_util::StreamExt;
 
-use super::stack::{connect, runtime};
-use super::Context;
+use super::{runtime, Context};
 use crate::cli::ExecArgs;
-use crate::engine::{labels, observe};
+use crate::engine::docker::connect;
+use crate::engine::{labels, observe, ops};
 
 pub fn run(context: &Context, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let project = context.project()?;
@@ -43,29 +38,7 @@ pub fn run(context: &Context, args: &ExecArgs) -> anyhow::Result<ExitCode> {
                 container.state
             );
         }
-        let exec = docker
-            .create_exec(
-                &container.name,
-                ExecConfig {
-                    cmd: Some(args.command.clone()),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        if let StartExecResults::Attached { mut output, .. } =
-            docker.start_exec(&exec.id, None).await?
-        {
-            while let Some(chunk) = output.next().await {
-                match chunk? {
-                    LogOutput::StdErr { message } => std::io::stderr().write_all(&message)?,
-                    other => std::io::stdout().write_all(&other.into_bytes())?,
-                }
-            }
-        }
-        std::io::stdout().flush()?;
-        let code = docker.inspect_exec(&exec.id).await?.exit_code.unwrap_or(1);
+        let code = ops::exec_attached(&docker, &container.name, &args.command).await?;
         Ok(ExitCode::from(
             u8::try_from(code.clamp(0, 255)).unwrap_or(1),
         ))

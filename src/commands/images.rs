@@ -2,9 +2,10 @@
 
 use anyhow::bail;
 
-use super::stack::{connect, runtime};
+use super::runtime;
 use super::Context;
 use crate::cli::{BootstrapArgs, ImagesCommand};
+use crate::engine::docker::connect;
 use crate::images::bootstrap::{self, BootstrapOptions};
 use crate::images::catalog::{StandIn, DEBIAN_BASE};
 use crate::images::progress::Progress;
@@ -112,7 +113,7 @@ async fn bootstrap_profile(
     context: &Context,
     profile: &Profile,
     args: &BootstrapArgs,
-    docker: &bollard::Docker,
+    docker: &crate::engine::docker::Engine,
     progress: &Progress,
 ) -> anyhow::Result<()> {
     let images = all_images(profile, None);

@@ -3,13 +3,13 @@
 use std::io::Write;
 
 use anyhow::{bail, Context as _};
-use bollard::container::LogOutput;
-use bollard::query_parameters::LogsOptionsBuilder;
-use futures_util::stream::{select_all, StreamExt};
+use futures_util::StreamExt;
 
-use super::stack::{connect, runtime};
+use super::runtime;
 use super::Context;
 use crate::cli::LogsArgs;
+use crate::engine::docker::connect;
+use crate::engine::logs::{self, LogOptions};
 use crate::engine::observe;
 
 /// `10m` ago, or an RFC 3339 timestamp, as Unix seconds.
@@ -44,40 +44,19 @@ pub fn run(context: &Context, args: &LogsArgs) -> anyhow::Result<()> {
             .map(|c| c.service.len() + 3)
             .max()
             .unwrap_or(0);
-        let streams = containers.iter().map(|container| {
-            let mut options = LogsOptionsBuilder::default()
-                .stdout(true)
-                .stderr(true)
-                .follow(args.follow)
-                .timestamps(args.timestamps)
-                .tail(&args.tail);
-            if let Some(since) = since {
-                options = options.since(since);
-            }
-            let prefix = format!(
-                "{:<width$}",
-                format!("{}-{}", container.service, container.number)
-            );
-            docker
-                .logs(&container.name, Some(options.build()))
-                .map(move |chunk| (prefix.clone(), chunk))
-                .boxed()
-        });
-        let mut merged = select_all(streams);
+        let options = LogOptions {
+            follow: args.follow,
+            timestamps: args.timestamps,
+            tail: args.tail.clone(),
+            since,
+        };
+        let mut merged = logs::merged(&docker, &containers, &options);
         let stdout = std::io::stdout();
-        while let Some((prefix, chunk)) = merged.next().await {
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(error) => {
-                    tracing::warn!("log stream of {prefix} ended: {error}");
-                    continue;
-                }
-            };
-            let is_error = matches!(chunk, LogOutput::StdErr { .. });
-            let text = String::from_utf8_lossy(&chunk.into_bytes()).into_owned();
+        while let Some(chunk) = merged.next().await {
+            let prefix = format!("{:<width$}", chunk.prefix);
             let mut out = stdout.lock();
-            for line in text.lines() {
-                let shown = if is_error {
+            for line in chunk.text.lines() {
+                let shown = if chunk.stderr {
                     context.style.dim(&prefix)
                 } else {
                     prefix.clone()

@@ -15,7 +15,6 @@ pub mod profiles;
 pub mod ps;
 pub mod render;
 pub mod serve;
-pub mod stack;
 pub mod up;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +22,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 
 use crate::cli::GlobalArgs;
+use crate::deploy::Project;
 use crate::output::Style;
 use crate::profile::{LoadedProfile, ProfileStore, Variables};
-use crate::state::ProjectState;
+use crate::state::{absolute, ProjectState};
 
 /// What every command needs: the global flags, where it runs, how to print.
 pub struct Context {
@@ -89,12 +89,22 @@ impl Context {
     pub fn project_state(&self) -> anyhow::Result<ProjectState> {
         Ok(ProjectState::new(&self.state_dir(), &self.project()?))
     }
+
+    /// The profile loaded and the project named: what `up`, `plan` and friends work on.
+    pub fn open_project(&self) -> anyhow::Result<Project> {
+        let name = self.project()?;
+        Ok(Project {
+            loaded: self.load_profile()?,
+            state: ProjectState::new(&self.state_dir(), &name),
+            name,
+            state_root: self.state_dir(),
+            working_dir: self.working_dir.clone(),
+        })
+    }
 }
 
-pub fn absolute(base: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        base.join(path)
-    }
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

@@ -1,49 +1,68 @@
-//! `tmctl plan`: what `up` would do, with causes. Exit 0 = nothing to do, 2 = changes pending.
+//! `tmctl plan`: every step `up` would take, with causes. Exit 0 = nothing to do,
+//! 2 = changes pending.
 
 use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::stack::{prepare, runtime};
 use super::Context;
 use crate::cli::PlanArgs;
+use crate::deploy;
+use crate::engine::reconcile;
 use crate::output::table;
 
 pub fn run(context: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    runtime()?.block_on(async {
-        let stack = prepare(context, &args.scale).await?;
-        let pending = !stack.plan.is_empty();
+    let mut project = context.open_project()?;
+    project.scale(&args.scale)?;
+    super::runtime()?.block_on(async {
+        let prepared = deploy::prepare(&project, reconcile::Options::default()).await?;
+        let plan = &prepared.plan;
+        let pending = plan.changes_something();
         if context.global.json {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
-                    "project": stack.project,
+                    "project": project.name,
                     "changes_pending": pending,
-                    "actions": stack.plan.actions,
-                    "missing_images": stack.missing_images,
+                    "steps": plan.steps,
+                    "outages": plan.outages(),
+                    "missing_images": prepared.missing_images,
                 }))?
             );
         } else if !pending {
-            println!("{}: nothing to do", stack.project);
+            println!("{}: nothing to do", project.name);
         } else {
-            let rows: Vec<Vec<String>> = stack
-                .plan
-                .actions
+            let rows: Vec<Vec<String>> = plan
+                .steps
                 .iter()
-                .map(|action| {
+                .map(|step| {
+                    let after: Vec<String> = step.after.iter().map(|id| format!("#{id}")).collect();
                     vec![
-                        serde_json::to_value(&action.kind)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        action.target.clone(),
-                        action.cause.to_string(),
+                        format!("#{}", step.id),
+                        step.action.describe(),
+                        step.action.target().to_owned(),
+                        after.join(","),
+                        format!(
+                            "{}{}",
+                            step.cause,
+                            if step.outage { " [outage]" } else { "" }
+                        ),
                     ]
                 })
                 .collect();
-            println!("{}", table(&["ACTION", "TARGET", "CAUSE"], &rows));
-            if !stack.missing_images.is_empty() {
-                println!("missing images: {}", stack.missing_images.join(", "));
+            println!(
+                "{}",
+                table(&["STEP", "ACTION", "TARGET", "AFTER", "CAUSE"], &rows)
+            );
+            let outages = plan.outages();
+            if !outages.is_empty() {
+                println!(
+                    "outage: {} stop before their replacement starts",
+                    outages.join(", ")
+                );
+            }
+            if !prepared.missing_images.is_empty() {
+                println!("missing images: {}", prepared.missing_images.join(", "));
             }
         }
         Ok(if pending {

@@ -1,84 +1,62 @@
 //! `tmctl ps`: the project's containers.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::json;
 
-use super::stack::{connect, runtime};
-use super::Context;
-use crate::engine::observe;
+use super::{runtime, Context};
+use crate::engine::docker::connect;
+use crate::engine::status;
 use crate::output::table;
 
 pub fn run(context: &Context) -> anyhow::Result<()> {
     let project = context.project()?;
     runtime()?.block_on(async {
         let docker = connect().await?;
-        let containers = observe::containers(&docker, &project).await?;
-        let mut rows = Vec::new();
-        let mut records = Vec::new();
-        for container in &containers {
-            let inspect = docker.inspect_container(&container.name, None).await.ok();
-            let state = inspect
-                .as_ref()
-                .and_then(|i| i.state.clone())
-                .unwrap_or_default();
-            let health = state
-                .health
-                .and_then(|h| h.status)
-                .map(|s| s.to_string())
-                .filter(|s| !s.is_empty() && s != "none")
-                .unwrap_or_else(|| "-".to_owned());
-            let uptime = state
-                .started_at
-                .filter(|_| state.running.unwrap_or(false))
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| human(Utc::now().signed_duration_since(t.with_timezone(&Utc))))
-                .unwrap_or_else(|| "-".to_owned());
-            let ports: Vec<String> = inspect
-                .as_ref()
-                .and_then(|i| i.host_config.as_ref())
-                .and_then(|h| h.port_bindings.clone())
-                .unwrap_or_default()
-                .into_iter()
-                .flat_map(|(target, bindings)| {
-                    bindings.unwrap_or_default().into_iter().map(move |b| {
-                        format!(
-                            "{}:{}->{}",
-                            b.host_ip.unwrap_or_default(),
-                            b.host_port.unwrap_or_default(),
-                            target
-                        )
+        let statuses = status::list(&docker, &project).await?;
+        let uptime = |status: &status::ContainerStatus| {
+            status
+                .running_since
+                .map(|since| human(Utc::now().signed_duration_since(since)))
+                .unwrap_or_else(|| "-".to_owned())
+        };
+        if context.global.json {
+            let records: Vec<_> = statuses
+                .iter()
+                .map(|s| {
+                    json!({
+                        "name": s.name,
+                        "service": s.service,
+                        "replica": s.replica,
+                        "state": s.state,
+                        "health": s.health,
+                        "ports": s.ports,
+                        "uptime": uptime(s),
+                        "image": s.image,
                     })
                 })
                 .collect();
-            rows.push(vec![
-                container.service.clone(),
-                container.number.to_string(),
-                container.state.clone(),
-                health.clone(),
-                if ports.is_empty() {
-                    "-".to_owned()
-                } else {
-                    ports.join(",")
-                },
-                uptime.clone(),
-                container.image.clone(),
-            ]);
-            records.push(json!({
-                "name": container.name,
-                "service": container.service,
-                "replica": container.number,
-                "state": container.state,
-                "health": health,
-                "ports": ports,
-                "uptime": uptime,
-                "image": container.image,
-            }));
-        }
-        if context.global.json {
             println!("{}", serde_json::to_string_pretty(&records)?);
-        } else if rows.is_empty() {
+        } else if statuses.is_empty() {
             println!("{project}: no containers");
         } else {
+            let rows: Vec<Vec<String>> = statuses
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.service.clone(),
+                        s.replica.to_string(),
+                        s.state.clone(),
+                        s.health.clone(),
+                        if s.ports.is_empty() {
+                            "-".to_owned()
+                        } else {
+                            s.ports.join(",")
+                        },
+                        uptime(s),
+                        s.image.clone(),
+                    ]
+                })
+                .collect();
             println!(
                 "{}",
                 table(

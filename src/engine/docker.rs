@@ -3,6 +3,9 @@
 use bollard::Docker;
 use thiserror::Error;
 
+/// A connection to the Engine, as commands hold it and hand it to the library.
+pub type Engine = Docker;
+
 const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
 
 #[derive(Debug, Error)]
@@ -35,6 +38,11 @@ pub fn endpoint() -> (String, bool) {
         Ok(host) if !host.trim().is_empty() => (host, true),
         _ => (DEFAULT_ENDPOINT.to_string(), false),
     }
+}
+
+/// Whether the Engine runs on this host (its ports and paths are this host's).
+pub fn engine_is_local() -> bool {
+    endpoint().0.starts_with("unix://")
 }
 
 /// Connects to the Engine and negotiates the API version down to the server's.

@@ -1,13 +1,22 @@
 //! The Docker Engine side of tmctl: desired state from a profile, observed state by label,
-//! a plan between them, and its execution.
+//! a pure reconciliation into a plan of single Engine operations, and its execution.
 
-pub mod apply;
+pub mod create_body;
+pub mod deployed_files;
+pub mod desired;
 pub mod docker;
+pub mod events;
+pub mod exec;
+pub mod execute;
 pub mod labels;
 pub mod lock;
+pub mod logs;
 pub mod observe;
 pub mod ops;
 pub mod plan;
 pub mod port_holder;
+pub mod reconcile;
+pub mod reload;
 pub mod spec;
+pub mod status;
 pub mod tls;

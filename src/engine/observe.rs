@@ -24,6 +24,8 @@ pub struct ObservedContainer {
     pub state: String,
     pub status: String,
     pub created: i64,
+    /// Digest of the files tmctl copied into it, when known (see `deployed_files`).
+    pub files_digest: Option<String>,
 }
 
 impl ObservedContainer {
@@ -37,6 +39,8 @@ pub struct Observed {
     pub containers: Vec<ObservedContainer>,
     pub networks: Vec<String>,
     pub volumes: Vec<String>,
+    /// Bind-mount sources of the desired state that do not exist on the Engine's host.
+    pub missing_directories: Vec<String>,
 }
 
 fn filters(project: &str) -> HashMap<String, Vec<String>> {
@@ -78,6 +82,7 @@ pub async fn containers(
                     .unwrap_or_default(),
                 status: summary.status.unwrap_or_default(),
                 created: summary.created.unwrap_or(0),
+                files_digest: None,
             }
         })
         .collect();
@@ -114,5 +119,6 @@ pub async fn observe(docker: &Docker, project: &str) -> Result<Observed, bollard
         containers,
         networks,
         volumes,
+        missing_directories: Vec::new(),
     })
 }

@@ -3,18 +3,20 @@
 
 use std::time::{Duration, Instant};
 
-use bollard::container::LogOutput;
-use bollard::exec::StartExecResults;
-use bollard::models::{ExecConfig, HealthStatusEnum, NetworkConnectRequest};
+use bollard::models::{HealthStatusEnum, NetworkConnectRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, RenameContainerOptionsBuilder, StopContainerOptionsBuilder,
+    UploadToContainerOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
 
+use super::create_body::CreateRequest;
+use super::desired::DeliveredFile;
+pub use super::exec::{exec_attached, exec_capture, ExecOutput};
+pub use super::plan::Readiness;
 use super::port_holder;
-use super::spec::DesiredContainer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
@@ -57,15 +59,15 @@ pub fn engine_error<'a>(
 /// its extra networks. Does not start it.
 pub async fn create(
     docker: &Docker,
-    want: &DesiredContainer,
+    request: &CreateRequest,
     name: &str,
 ) -> Result<String, OpError> {
     let options = CreateContainerOptionsBuilder::default().name(name).build();
     let created = docker
-        .create_container(Some(options), want.body.clone())
+        .create_container(Some(options), request.body.clone())
         .await
         .map_err(engine_error("cannot create", name))?;
-    for (network, endpoint) in &want.extra_networks {
+    for (network, endpoint) in &request.extra_networks {
         docker
             .connect_network(
                 network,
@@ -113,19 +115,24 @@ pub async fn start(docker: &Docker, name: &str) -> Result<(), OpError> {
     })
 }
 
-/// Stops with the container's grace period, then removes it (with anonymous volumes).
-pub async fn stop_and_remove(
-    docker: &Docker,
-    name: &str,
-    grace: Option<Duration>,
-) -> Result<(), OpError> {
-    let seconds = grace.map(|g| g.as_secs() as i32).unwrap_or(10);
+/// Stops the container, giving it `grace` (10 s by default) after SIGTERM; a container
+/// that is gone or already stopped is fine.
+pub async fn stop(docker: &Docker, name: &str, grace: Option<Duration>) -> Result<(), OpError> {
+    let seconds = grace.map_or(10, |g| i32::try_from(g.as_secs()).unwrap_or(i32::MAX));
     let stop = StopContainerOptionsBuilder::default().t(seconds).build();
-    if let Err(error) = docker.stop_container(name, Some(stop)).await {
-        if !is_not_found(&error) && !is_not_modified(&error) {
-            tracing::warn!(container = name, "stop failed ({error}); removing by force");
-        }
+    match docker.stop_container(name, Some(stop)).await {
+        Ok(()) => Ok(()),
+        Err(error) if is_not_found(&error) || is_not_modified(&error) => Ok(()),
+        Err(source) => Err(OpError::Engine {
+            action: "cannot stop",
+            target: name.to_owned(),
+            source,
+        }),
     }
+}
+
+/// Removes the container (by force, with its anonymous volumes); one that is gone is fine.
+pub async fn remove(docker: &Docker, name: &str) -> Result<(), OpError> {
     let remove = RemoveContainerOptionsBuilder::default()
         .force(true)
         .v(true)
@@ -140,6 +147,81 @@ pub async fn stop_and_remove(
             source,
         }),
     }
+}
+
+/// Stops with the container's grace period, then removes it.
+pub async fn stop_and_remove(
+    docker: &Docker,
+    name: &str,
+    grace: Option<Duration>,
+) -> Result<(), OpError> {
+    if let Err(error) = stop(docker, name, grace).await {
+        tracing::warn!(container = name, "stop failed ({error}); removing by force");
+    }
+    remove(docker, name).await
+}
+
+pub async fn remove_network(docker: &Docker, name: &str) -> Result<(), OpError> {
+    match docker.remove_network(name).await {
+        Err(error) if !is_not_found(&error) => Err(OpError::Engine {
+            action: "cannot remove network",
+            target: name.to_owned(),
+            source: error,
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub async fn remove_volume(docker: &Docker, name: &str) -> Result<(), OpError> {
+    let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+    match docker.remove_volume(name, Some(options)).await {
+        Err(error) if !is_not_found(&error) => Err(OpError::Engine {
+            action: "cannot remove volume",
+            target: name.to_owned(),
+            source: error,
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub async fn rename(docker: &Docker, name: &str, to: &str) -> Result<(), OpError> {
+    docker
+        .rename_container(
+            name,
+            RenameContainerOptionsBuilder::default().name(to).build(),
+        )
+        .await
+        .map_err(engine_error("cannot rename", name))
+}
+
+/// Watches a container for `duration`: it must keep running and not turn unhealthy.
+pub async fn monitor(docker: &Docker, name: &str, duration: Duration) -> Result<(), OpError> {
+    let started = Instant::now();
+    while started.elapsed() < duration {
+        let state = docker
+            .inspect_container(name, None)
+            .await
+            .map_err(engine_error("cannot inspect", name))?
+            .state
+            .unwrap_or_default();
+        if !state.running.unwrap_or(false) {
+            return Err(OpError::Exited {
+                container: name.to_owned(),
+                code: state.exit_code.unwrap_or(0),
+                details: failure_details(docker, name).await,
+            });
+        }
+        if state.health.and_then(|h| h.status) == Some(HealthStatusEnum::UNHEALTHY) {
+            return Err(OpError::NotHealthy {
+                container: name.to_owned(),
+                status: "unhealthy".to_owned(),
+                waited: started.elapsed(),
+                details: failure_details(docker, name).await,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(500).min(duration)).await;
+    }
+    Ok(())
 }
 
 pub fn is_not_found(error: &bollard::errors::Error) -> bool {
@@ -213,18 +295,6 @@ async fn failure_details(docker: &Docker, name: &str) -> String {
         details.push('\n');
     }
     details
-}
-
-/// What a container is waiting to become.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Readiness {
-    Running,
-    /// The healthcheck passes: the Engine says healthy, or tmctl ran the container's own
-    /// healthcheck command and it succeeded (faster than the Engine's interval).
-    Healthy,
-    /// The Engine itself reports healthy, so `ps` and `health` agree right after.
-    EngineHealthy,
-    CompletedSuccessfully,
 }
 
 /// Polls (every 150 ms) until the container is ready, failing early when it exits or its
@@ -345,66 +415,13 @@ async fn passes_healthcheck_now(docker: &Docker, name: &str, test: &[String]) ->
     }
 }
 
-/// Output and exit code of a command run inside a container.
-#[derive(Debug)]
-pub struct ExecOutput {
-    pub stdout: String,
-    pub stderr: String,
-    pub exit_code: i64,
-}
-
-pub async fn exec_capture(
-    docker: &Docker,
-    name: &str,
-    command: &[&str],
-) -> Result<ExecOutput, OpError> {
-    let exec = docker
-        .create_exec(
-            name,
-            ExecConfig {
-                cmd: Some(command.iter().map(|part| (*part).to_owned()).collect()),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(engine_error("cannot exec in", name))?;
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let StartExecResults::Attached { mut output, .. } =
-        docker
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(engine_error("cannot exec in", name))?
-    {
-        while let Some(chunk) = output.next().await {
-            match chunk.map_err(engine_error("exec output from", name))? {
-                LogOutput::StdErr { message } => {
-                    stderr.push_str(&String::from_utf8_lossy(&message))
-                }
-                other => stdout.push_str(&String::from_utf8_lossy(&other.into_bytes())),
-            }
-        }
-    }
-    let inspect = docker
-        .inspect_exec(&exec.id)
-        .await
-        .map_err(engine_error("cannot inspect exec in", name))?;
-    Ok(ExecOutput {
-        stdout,
-        stderr,
-        exit_code: inspect.exit_code.unwrap_or(-1),
-    })
-}
-
 /// Copies files into a container (which may be created but not started). Paths are
 /// relative to `directory` and may name subdirectories, which are created.
 pub async fn upload_files(
     docker: &Docker,
     name: &str,
     directory: &str,
-    files: &[(&str, &[u8], u32)],
+    files: &[DeliveredFile],
 ) -> Result<(), OpError> {
     let pack_error = |error: std::io::Error| OpError::Other {
         container: name.to_owned(),
@@ -412,7 +429,8 @@ pub async fn upload_files(
     };
     let mut archive = tar::Builder::new(Vec::new());
     let mut directories: Vec<&str> = Vec::new();
-    for (path, contents, mode) in files {
+    for file in files {
+        let path = file.path.as_str();
         if let Some((parent, _)) = path.rsplit_once('/') {
             if !directories.contains(&parent) {
                 directories.push(parent);
@@ -428,12 +446,12 @@ pub async fn upload_files(
             }
         }
         let mut header = tar::Header::new_gnu();
-        header.set_size(contents.len() as u64);
-        header.set_mode(*mode);
+        header.set_size(file.contents.len() as u64);
+        header.set_mode(file.mode);
         header.set_mtime(0);
         header.set_cksum();
         archive
-            .append_data(&mut header, path, *contents)
+            .append_data(&mut header, path, file.contents.as_slice())
             .map_err(pack_error)?;
     }
     let bytes = archive.into_inner().map_err(pack_error)?;

@@ -1,155 +1,308 @@
-//! Desired state against what runs: the actions `up` takes, each with its cause.
+//! A plan: every step `up` takes, in order, each with the steps it waits for and its cause.
+//! Each step is one Engine operation (or one wait); the executor runs them and decides
+//! nothing.
+
+use std::fmt;
 
 use serde::Serialize;
 
-use super::labels;
-use super::observe::Observed;
-use super::spec::{changed_fields, DesiredContainer};
-use crate::profile::Profile;
+pub type StepId = usize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a container is waiting to become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    CreateNetwork,
-    CreateVolume,
-    Create,
-    Recreate,
-    Start,
-    Remove,
+pub enum Readiness {
+    Running,
+    /// The healthcheck passes: the Engine says healthy, or tmctl ran the container's own
+    /// healthcheck command and it succeeded (faster than the Engine's interval).
+    Healthy,
+    /// The Engine itself reports healthy, so `ps` and `health` agree right after.
+    EngineHealthy,
+    CompletedSuccessfully,
 }
 
+impl fmt::Display for Readiness {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(match self {
+            Readiness::Running => "running",
+            Readiness::Healthy => "healthy",
+            Readiness::EngineHealthy => "healthy (Engine)",
+            Readiness::CompletedSuccessfully => "completed",
+        })
+    }
+}
+
+/// How a container picks up files copied into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReloadKind {
+    /// `nginx -s reload`; with `drain`, also wait until the old workers have exited.
+    Nginx { drain: bool },
+    /// POST to an HTTP endpoint inside the container (Prometheus, Alertmanager).
+    HttpPost { port: u16, path: String },
+    /// Restart the container.
+    Restart,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    CreateNetwork {
+        network: String,
+    },
+    CreateVolume {
+        volume: String,
+    },
+    /// A missing bind-mount source on the Engine's host.
+    CreateDirectory {
+        path: String,
+        mode: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner: Option<(u32, u32)>,
+    },
+    /// Create (not start) replica `replica` of the step's service under `container`.
+    Create {
+        container: String,
+        replica: u32,
+    },
+    /// Copy the service's files into the container; for the gateway, the nginx config with
+    /// exactly `upstreams` as servers.
+    CopyFiles {
+        container: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        upstreams: Option<Vec<String>>,
+    },
+    Reload {
+        container: String,
+        how: ReloadKind,
+    },
+    Start {
+        container: String,
+    },
+    WaitReady {
+        container: String,
+        until: Readiness,
+    },
+    /// Watch a new replica for a while: it must keep running and stay healthy.
+    Monitor {
+        container: String,
+        seconds: u64,
+    },
+    Stop {
+        container: String,
+        grace_seconds: u64,
+    },
+    Remove {
+        container: String,
+    },
+    Rename {
+        container: String,
+        to: String,
+    },
+    /// Wait between two batches of a rolling update.
+    Pause {
+        seconds: u64,
+    },
+    RemoveNetwork {
+        network: String,
+    },
+    RemoveVolume {
+        volume: String,
+    },
+}
+
+impl Action {
+    /// The container, network, volume or path the step acts on.
+    pub fn target(&self) -> &str {
+        match self {
+            Action::CreateNetwork { network } | Action::RemoveNetwork { network } => network,
+            Action::CreateVolume { volume } | Action::RemoveVolume { volume } => volume,
+            Action::CreateDirectory { path, .. } => path,
+            Action::Create { container, .. }
+            | Action::CopyFiles { container, .. }
+            | Action::Reload { container, .. }
+            | Action::Start { container }
+            | Action::WaitReady { container, .. }
+            | Action::Monitor { container, .. }
+            | Action::Stop { container, .. }
+            | Action::Remove { container }
+            | Action::Rename { container, .. } => container,
+            Action::Pause { .. } => "",
+        }
+    }
+
+    /// A short verb phrase for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::CreateNetwork { .. } => "create network".into(),
+            Action::CreateVolume { .. } => "create volume".into(),
+            Action::CreateDirectory {
+                mode,
+                owner: Some((uid, gid)),
+                ..
+            } => format!("create directory (mode {mode:o}, owner {uid}:{gid})"),
+            Action::CreateDirectory { mode, .. } => format!("create directory (mode {mode:o})"),
+            Action::Create { .. } => "create".into(),
+            Action::CopyFiles {
+                upstreams: Some(upstreams),
+                ..
+            } => format!("write gateway config (upstreams: {})", upstreams.join(", ")),
+            Action::CopyFiles { .. } => "copy files".into(),
+            Action::Reload {
+                how: ReloadKind::Nginx { drain: true },
+                ..
+            } => "reload gateway, drain old workers".into(),
+            Action::Reload {
+                how: ReloadKind::Nginx { drain: false },
+                ..
+            } => "reload gateway".into(),
+            Action::Reload {
+                how: ReloadKind::HttpPost { path, .. },
+                ..
+            } => format!("reload ({path})"),
+            Action::Reload {
+                how: ReloadKind::Restart,
+                ..
+            } => "restart to reload".into(),
+            Action::Start { .. } => "start".into(),
+            Action::WaitReady { until, .. } => format!("wait until {until}"),
+            Action::Monitor { seconds, .. } => format!("monitor {seconds}s"),
+            Action::Stop { grace_seconds, .. } => format!("stop (grace {grace_seconds}s)"),
+            Action::Remove { .. } => "remove".into(),
+            Action::Rename { to, .. } => format!("rename to {to}"),
+            Action::Pause { seconds } => format!("pause {seconds}s"),
+            Action::RemoveNetwork { .. } => "remove network".into(),
+            Action::RemoveVolume { .. } => "remove volume".into(),
+        }
+    }
+
+    /// Waits change nothing; a plan of only waits has nothing to do.
+    pub fn changes_something(&self) -> bool {
+        !matches!(self, Action::WaitReady { .. } | Action::Monitor { .. })
+    }
+}
+
+/// Why a step is in the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Cause {
     Missing,
-    ConfigChanged { fields: Vec<String> },
+    ConfigChanged {
+        fields: Vec<String>,
+    },
     ImageChanged,
     Stopped,
-    ScaleDown { replicas: u32 },
+    FilesChanged,
+    ScaleDown {
+        replicas: u32,
+    },
     Orphan,
     Leftover,
+    /// A leftover replacement that already has the wanted configuration takes its slot.
+    Adopted,
+    /// The gateway's upstream servers change.
+    Upstreams,
+    /// `tmctl down`.
+    Down,
+    /// `tmctl down --volumes`.
+    DownVolumes,
+    /// Dependents need this container ready before they start.
+    Dependency {
+        dependents: Vec<String>,
+    },
+    /// `up --wait`.
+    WaitRequested,
 }
 
-impl std::fmt::Display for Cause {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Cause::Missing => f.write_str("missing"),
             Cause::ConfigChanged { fields } => write!(f, "config changed: {}", fields.join(", ")),
             Cause::ImageChanged => f.write_str("image changed"),
             Cause::Stopped => f.write_str("not running"),
+            Cause::FilesChanged => f.write_str("files changed"),
             Cause::ScaleDown { replicas } => {
                 write!(f, "scale: service wants {replicas} replica(s)")
             }
             Cause::Orphan => f.write_str("orphan: service no longer in the profile"),
             Cause::Leftover => f.write_str("leftover of an interrupted update"),
+            Cause::Adopted => f.write_str("leftover replacement already up to date"),
+            Cause::Upstreams => f.write_str("upstream servers changed"),
+            Cause::Down => f.write_str("down"),
+            Cause::DownVolumes => f.write_str("down --volumes: its data is deleted"),
+            Cause::Dependency { dependents } => write!(f, "needed by {}", dependents.join(", ")),
+            Cause::WaitRequested => f.write_str("--wait"),
         }
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Action {
-    pub kind: ActionKind,
-    /// Container, network or volume name.
-    pub target: String,
+pub struct Step {
+    pub id: StepId,
+    #[serde(flatten)]
+    pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// Steps that must have finished first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<StepId>,
     pub cause: Cause,
+    /// The service is unavailable from this step until its replacement is ready.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub outage: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Plan {
-    pub actions: Vec<Action>,
+    pub steps: Vec<Step>,
 }
 
 impl Plan {
-    pub fn is_empty(&self) -> bool {
-        self.actions.is_empty()
-    }
-
-    pub fn for_service<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a Action> {
-        self.actions
+    /// Whether running the plan would change anything (waits alone do not).
+    pub fn changes_something(&self) -> bool {
+        self.steps
             .iter()
-            .filter(move |action| action.service.as_deref() == Some(service))
+            .any(|step| step.action.changes_something())
     }
-}
 
-pub fn compute(
-    project: &str,
-    profile: &Profile,
-    desired: &[DesiredContainer],
-    observed: &Observed,
-) -> Plan {
-    let mut actions = Vec::new();
-    for network in profile.networks.keys() {
-        let name = labels::network_name(project, network);
-        if !observed.networks.contains(&name) {
-            actions.push(Action {
-                kind: ActionKind::CreateNetwork,
-                target: name,
-                service: None,
-                cause: Cause::Missing,
-            });
-        }
+    pub fn step(&self, id: StepId) -> Option<&Step> {
+        self.steps.get(id.checked_sub(1)?)
     }
-    for volume in profile.volumes.keys() {
-        let name = labels::volume_name(project, volume);
-        if !observed.volumes.contains(&name) {
-            actions.push(Action {
-                kind: ActionKind::CreateVolume,
-                target: name,
-                service: None,
-                cause: Cause::Missing,
-            });
-        }
-    }
-    for want in desired {
-        let current = observed.containers.iter().find(|c| c.name == want.name);
-        let action = |kind, cause| Action {
-            kind,
-            target: want.name.clone(),
-            service: Some(want.service.clone()),
-            cause,
-        };
-        match current {
-            None => actions.push(action(ActionKind::Create, Cause::Missing)),
-            Some(container) if container.hash != want.hash => {
-                let fields = changed_fields(&container.config, &want.config);
-                let cause = if fields.iter().all(|f| f == "image_id") {
-                    Cause::ImageChanged
-                } else {
-                    Cause::ConfigChanged { fields }
-                };
-                actions.push(action(ActionKind::Recreate, cause));
-            }
-            Some(container) if !container.is_running() => {
-                actions.push(action(ActionKind::Start, Cause::Stopped))
-            }
-            Some(_) => {}
-        }
-    }
-    for container in &observed.containers {
-        let wanted = desired.iter().any(|want| want.name == container.name);
-        if wanted {
-            continue;
-        }
-        let cause = match profile.services.get(&container.service) {
-            _ if is_leftover(project, container) => Cause::Leftover,
-            Some(service) => Cause::ScaleDown {
-                replicas: service.replicas,
-            },
-            None => Cause::Orphan,
-        };
-        actions.push(Action {
-            kind: ActionKind::Remove,
-            target: container.name.clone(),
-            service: Some(container.service.clone()),
-            cause,
-        });
-    }
-    Plan { actions }
-}
 
-/// A container under a temporary name: the replacement an interrupted update was starting.
-pub fn is_leftover(project: &str, container: &super::observe::ObservedContainer) -> bool {
-    container.name != labels::container_name(project, &container.service, container.number)
+    /// Services that are unavailable during part of the plan (stop-first replacements).
+    pub fn outages(&self) -> Vec<String> {
+        let mut services: Vec<String> = self
+            .steps
+            .iter()
+            .filter(|step| step.outage)
+            .filter_map(|step| step.service.clone())
+            .collect();
+        services.sort();
+        services.dedup();
+        services
+    }
+
+    /// One line per step: `#id action target [after #a,#b] — cause`.
+    pub fn to_text(&self) -> String {
+        let mut text = String::new();
+        for step in &self.steps {
+            text.push_str(&format!("#{} {}", step.id, step.action.describe()));
+            let target = step.action.target();
+            if !target.is_empty() {
+                text.push(' ');
+                text.push_str(target);
+            }
+            if !step.after.is_empty() {
+                let after: Vec<String> = step.after.iter().map(|id| format!("#{id}")).collect();
+                text.push_str(&format!(" after {}", after.join(",")));
+            }
+            text.push_str(&format!(" — {}", step.cause));
+            if step.outage {
+                text.push_str(" [outage]");
+            }
+            text.push('\n');
+        }
+        text
+    }
 }

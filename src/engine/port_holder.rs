@@ -29,7 +29,7 @@ pub async fn describe(docker: &Docker, port: u16, except: &str) -> Option<String
     if let Some(container) = container_publishing(docker, port, except).await {
         return Some(container);
     }
-    if engine_is_local() {
+    if super::docker::engine_is_local() {
         return process_listening(Path::new("/proc"), port);
     }
     None
@@ -60,11 +60,6 @@ async fn container_publishing(docker: &Docker, port: u16, except: &str) -> Optio
             .unwrap_or_default();
         Some(format!("container {name}{project}"))
     })
-}
-
-/// Only a local Engine's ports are this host's ports.
-fn engine_is_local() -> bool {
-    super::docker::endpoint().0.starts_with("unix://")
 }
 
 /// "process NAME (pid N)" for the process with a TCP socket listening on `port`.

@@ -1,50 +1,76 @@
-//! The desired containers of a profile: one create request per replica, with a config hash
-//! that changes exactly when the container must be recreated.
+//! One description per container: everything that decides how a replica of a service is
+//! created. The config hash, the Engine's create body and the compose rendering are all
+//! derived from it, so a field cannot reach one of them without the others.
 
 use std::collections::{BTreeMap, HashMap};
 
-use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, Mount, MountType,
-    NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
-};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::labels;
-use crate::profile::units::MountSource;
-use crate::profile::{Profile, RestartPolicy as ProfileRestart, Service};
+use crate::profile::units::{Duration, PortSpec, VolumeMount};
+use crate::profile::{Healthcheck, Profile, Resources, RestartPolicy, SecretName, Service};
 use crate::secrets::Secrets;
 
-/// One container tmctl wants to exist.
-#[derive(Debug, Clone)]
-pub struct DesiredContainer {
-    pub service: String,
-    pub number: u32,
-    pub name: String,
+/// How one replica of a service is created; the same for every replica.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerSpec {
     pub image: String,
-    /// What decides recreation; stored on the container as a label (secrets as digests).
-    pub config: Value,
-    pub hash: String,
-    pub body: ContainerCreateBody,
-    /// Networks after the first, connected before start (older Engines take one at create).
-    pub extra_networks: Vec<(String, EndpointSettings)>,
+    /// The image's ID when it is present, so a re-tagged image is noticed.
+    #[serde(default)]
+    pub image_id: Option<String>,
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// Generated secrets delivered as environment variables (values never stored here).
+    #[serde(default)]
+    pub secrets: Vec<SecretName>,
+    #[serde(default)]
+    pub ports: Vec<PortSpec>,
+    #[serde(default)]
+    pub mounts: Vec<VolumeMount>,
+    #[serde(default)]
+    pub tmpfs: Vec<String>,
+    /// Short network names, the first one attached at create.
+    #[serde(default)]
+    pub networks: Vec<String>,
+    #[serde(default)]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(default)]
+    pub restart: RestartPolicy,
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    #[serde(default)]
+    pub security_opt: Vec<String>,
+    #[serde(default)]
+    pub stop_grace_period: Option<Duration>,
+    /// Run an init process as PID 1 (the service image: signals and zombies handled).
+    #[serde(default)]
+    pub init: bool,
 }
 
-/// Inputs besides the profile.
-pub struct SpecContext<'a> {
-    pub project: &'a str,
-    pub profile: &'a Profile,
-    pub secrets: &'a Secrets,
-    /// Image reference for `build: service` services.
-    pub service_image: &'a str,
-    /// Image IDs by reference, for the image-changed check (absent = not present yet).
-    pub image_ids: &'a HashMap<String, String>,
+/// What a container records about itself in its `io.tmctl.config` label: its spec, and a
+/// digest of each secret it received, so `plan` can name what changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedConfig {
+    pub spec: ContainerSpec,
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
 }
 
-fn digest(text: &str) -> String {
-    crate::hex::hex(&Sha256::digest(text.as_bytes()))
-}
-
+/// The image a service runs: its own `image:`, or the service image tmctl builds.
 pub fn image_for(service: &Service, service_image: &str) -> String {
     service
         .image
@@ -52,279 +78,270 @@ pub fn image_for(service: &Service, service_image: &str) -> String {
         .unwrap_or_else(|| service_image.to_owned())
 }
 
-/// The service's configuration as recorded on its containers; replica-independent.
-fn service_config(context: &SpecContext, name: &str, service: &Service) -> Value {
-    let image = image_for(service, context.service_image);
-    let mut environment: BTreeMap<String, String> = service
-        .environment
-        .iter()
-        .map(|(key, value)| (key.clone(), value.to_string()))
-        .collect();
-    for (key, value) in context.secrets.environment_for(&service.secrets) {
-        environment.insert(key, format!("secret:{}", &digest(&value)[..16]));
-    }
-    let ports: Vec<String> = context
-        .profile
-        .published_ports(name)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    json!({
-        "image": image,
-        "image_id": context.image_ids.get(&image),
-        "entrypoint": service.entrypoint,
-        "command": service.command,
-        "user": service.user,
-        "environment": environment,
-        "ports": ports,
-        "volumes": service.volumes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "tmpfs": service.tmpfs,
-        "networks": service.networks,
-        "healthcheck": service.healthcheck.as_ref().map(|h| json!({
-            "test": h.test, "interval": h.interval.to_string(), "timeout": h.timeout.to_string(),
-            "retries": h.retries, "start_period": h.start_period.to_string(),
-        })),
-        "restart": service.restart.as_str(),
-        "resources": service.resources,
-        "read_only": service.read_only,
-        "cap_drop": service.cap_drop,
-        "cap_add": service.cap_add,
-        "security_opt": service.security_opt,
-        "stop_grace_period": service.stop_grace_period.map(|d| d.to_string()),
-    })
-}
-
-fn nanos(duration: crate::profile::units::Duration) -> i64 {
-    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
-}
-
-/// Every desired container of the profile, in start order.
-pub fn desired_containers(context: &SpecContext) -> Vec<DesiredContainer> {
-    let mut containers = Vec::new();
-    for name in context.profile.services_in_start_order() {
-        let service = &context.profile.services[name];
-        let config = service_config(context, name, service);
-        let hash = digest(&config.to_string());
-        for number in 1..=service.replicas {
-            containers.push(container(context, name, service, number, &config, &hash));
+impl ContainerSpec {
+    /// The spec of one service of `profile`. `image_ids` maps image references to the IDs
+    /// of the images present (absent: not present yet).
+    pub fn of_service(
+        profile: &Profile,
+        name: &str,
+        service: &Service,
+        service_image: &str,
+        image_ids: &HashMap<String, String>,
+    ) -> ContainerSpec {
+        let image = image_for(service, service_image);
+        ContainerSpec {
+            image_id: image_ids.get(&image).cloned(),
+            image,
+            entrypoint: service.entrypoint.clone(),
+            command: service.command.clone(),
+            user: service.user.clone(),
+            environment: service
+                .environment
+                .iter()
+                .map(|(key, value)| (key.clone(), value.to_string()))
+                .collect(),
+            secrets: service.secrets.clone(),
+            ports: profile.published_ports(name),
+            mounts: service.volumes.clone(),
+            tmpfs: service.tmpfs.clone(),
+            networks: service.networks.clone(),
+            healthcheck: service.healthcheck.clone(),
+            restart: service.restart,
+            resources: service.resources.clone(),
+            read_only: service.read_only,
+            cap_drop: service.cap_drop.clone(),
+            cap_add: service.cap_add.clone(),
+            security_opt: service.security_opt.clone(),
+            stop_grace_period: service.stop_grace_period,
+            init: service.build.is_some(),
         }
     }
-    containers
-}
 
-fn container(
-    context: &SpecContext,
-    service_name: &str,
-    service: &Service,
-    number: u32,
-    config: &Value,
-    hash: &str,
-) -> DesiredContainer {
-    let project = context.project;
-    let name = labels::container_name(project, service_name, number);
-    let image = image_for(service, context.service_image);
-
-    let mut env: Vec<String> = service
-        .environment
-        .iter()
-        .map(|(key, value)| format!("{key}={value}"))
-        .collect();
-    env.extend(
-        context
-            .secrets
-            .environment_for(&service.secrets)
-            .into_iter()
-            .map(|(key, value)| format!("{key}={value}")),
-    );
-
-    let mut label_map: HashMap<String, String> = HashMap::new();
-    label_map.insert(labels::PROJECT.into(), project.into());
-    label_map.insert(labels::SERVICE.into(), service_name.into());
-    label_map.insert(labels::CONTAINER_NUMBER.into(), number.to_string());
-    label_map.insert(labels::ONEOFF.into(), "False".into());
-    label_map.insert(labels::CONFIG_HASH.into(), hash.into());
-    label_map.insert(labels::TMCTL_PROFILE.into(), context.profile.name.clone());
-    label_map.insert(
-        labels::TMCTL_VERSION.into(),
-        env!("CARGO_PKG_VERSION").into(),
-    );
-    label_map.insert(labels::TMCTL_CONFIG.into(), config.to_string());
-    if let Some(id) = context.image_ids.get(&image) {
-        label_map.insert(labels::TMCTL_IMAGE_ID.into(), id.clone());
+    /// The record stored on the container, with secret values replaced by digests.
+    pub fn record(&self, secrets: &Secrets) -> RecordedConfig {
+        RecordedConfig {
+            spec: self.clone(),
+            secrets: secrets
+                .environment_for(&self.secrets)
+                .into_iter()
+                .map(|(key, value)| (key, format!("sha256:{}", &digest(&value)[..16])))
+                .collect(),
+        }
     }
 
-    let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
-    let mut exposed: Vec<String> = Vec::new();
-    let mut publish = |host_ip: String, host_port: u16, container_port: u16, protocol: &str| {
-        let key = format!("{container_port}/{protocol}");
-        exposed.push(key.clone());
-        port_bindings
-            .entry(key)
-            .or_insert_with(|| Some(Vec::new()))
-            .get_or_insert_with(Vec::new)
-            .push(PortBinding {
-                host_ip: Some(host_ip),
-                host_port: Some(host_port.to_string()),
-            });
-    };
-    for port in context.profile.published_ports(service_name) {
-        publish(
-            port.host.ip.to_string(),
-            port.host.port,
-            port.container,
-            &port.protocol.to_string(),
-        );
-    }
-
-    let mounts: Vec<Mount> = service
-        .volumes
-        .iter()
-        .map(|mount| match &mount.source {
-            MountSource::Volume(volume) => Mount {
-                typ: Some(MountType::VOLUME),
-                source: Some(labels::volume_name(project, volume)),
-                target: Some(mount.target.clone()),
-                read_only: Some(mount.read_only),
-                ..Default::default()
-            },
-            MountSource::Bind(path) => Mount {
-                typ: Some(MountType::BIND),
-                source: Some(path.clone()),
-                target: Some(mount.target.clone()),
-                read_only: Some(mount.read_only),
-                ..Default::default()
-            },
-        })
-        .collect();
-    let tmpfs: HashMap<String, String> = service
-        .tmpfs
-        .iter()
-        .map(|path| (path.clone(), String::new()))
-        .collect();
-
-    let limits = service.resources.as_ref().and_then(|r| r.limits.as_ref());
-    let reservations = service
-        .resources
-        .as_ref()
-        .and_then(|r| r.reservations.as_ref());
-    let host_config = HostConfig {
-        port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
-        mounts: (!mounts.is_empty()).then_some(mounts),
-        tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-        restart_policy: Some(RestartPolicy {
-            name: Some(match service.restart {
-                ProfileRestart::No => RestartPolicyNameEnum::NO,
-                ProfileRestart::Always => RestartPolicyNameEnum::ALWAYS,
-                ProfileRestart::OnFailure => RestartPolicyNameEnum::ON_FAILURE,
-                ProfileRestart::UnlessStopped => RestartPolicyNameEnum::UNLESS_STOPPED,
-            }),
-            maximum_retry_count: None,
-        }),
-        readonly_rootfs: Some(service.read_only),
-        cap_drop: (!service.cap_drop.is_empty()).then(|| service.cap_drop.clone()),
-        cap_add: (!service.cap_add.is_empty()).then(|| service.cap_add.clone()),
-        security_opt: (!service.security_opt.is_empty()).then(|| service.security_opt.clone()),
-        memory: limits.and_then(|l| l.memory).map(|m| m.0 as i64),
-        nano_cpus: limits.and_then(|l| l.cpus).map(|c| (c.0 * 1e9) as i64),
-        pids_limit: limits.and_then(|l| l.pids).map(i64::from),
-        memory_reservation: reservations.and_then(|r| r.memory).map(|m| m.0 as i64),
-        init: Some(service.build.is_some()),
-        ..Default::default()
-    };
-
-    let endpoint = |_network: &str| EndpointSettings {
-        aliases: Some(vec![service_name.to_owned()]),
-        ..Default::default()
-    };
-    let mut networks = service
-        .networks
-        .iter()
-        .map(|network| (labels::network_name(project, network), endpoint(network)));
-    let first = networks.next();
-    let extra_networks: Vec<(String, EndpointSettings)> = networks.collect();
-    let networking_config = first.map(|(network, settings)| NetworkingConfig {
-        endpoints_config: Some(HashMap::from([(network, settings)])),
-    });
-
-    let body = ContainerCreateBody {
-        hostname: Some(name.clone()),
-        image: Some(image.clone()),
-        entrypoint: service.entrypoint.clone(),
-        cmd: service.command.clone(),
-        user: service.user.clone(),
-        env: Some(env),
-        labels: Some(label_map),
-        exposed_ports: (!exposed.is_empty()).then_some(exposed),
-        healthcheck: service.healthcheck.as_ref().map(|h| HealthConfig {
-            test: Some(h.test.clone()),
-            interval: Some(nanos(h.interval)),
-            timeout: Some(nanos(h.timeout)),
-            retries: Some(i64::from(h.retries)),
-            start_period: Some(nanos(h.start_period)),
-            start_interval: None,
-        }),
-        stop_timeout: service
-            .stop_grace_period
-            .map(|d| i64::try_from(d.as_std().as_secs()).unwrap_or(i64::MAX)),
-        host_config: Some(host_config),
-        networking_config,
-        ..Default::default()
-    };
-    DesiredContainer {
-        service: service_name.to_owned(),
-        number,
-        name,
-        image,
-        config: config.clone(),
-        hash: hash.to_owned(),
-        body,
-        extra_networks,
+    pub fn stop_grace(&self) -> Option<std::time::Duration> {
+        self.stop_grace_period.map(|d| d.as_std())
     }
 }
 
-/// Names the top-level fields (and environment variables) that differ between two configs.
-pub fn changed_fields(old: &Value, new: &Value) -> Vec<String> {
-    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
-        return vec!["(unreadable previous configuration)".to_owned()];
+impl RecordedConfig {
+    /// The config hash: changes exactly when the container must be recreated.
+    pub fn hash(&self) -> String {
+        digest(&self.to_json())
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn parse(text: &str) -> Option<RecordedConfig> {
+        serde_json::from_str(text).ok()
+    }
+}
+
+fn digest(text: &str) -> String {
+    crate::hex::hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Names what differs between a recorded configuration and a new one: top-level fields,
+/// environment variables (`environment.NAME`) and secrets (`secret NAME`).
+pub fn changed_fields(old: &Value, new: &RecordedConfig) -> Vec<String> {
+    let new = serde_json::to_value(new).unwrap_or(Value::Null);
+    let (Some(old_spec), Some(new_spec)) = (
+        old.get("spec").and_then(Value::as_object),
+        new.get("spec").and_then(Value::as_object),
+    ) else {
+        return vec!["(configuration recorded by an older tmctl)".to_owned()];
     };
-    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
-    keys.sort();
-    keys.dedup();
     let mut changed = Vec::new();
-    for key in keys {
-        let (before, after) = (old.get(key), new.get(key));
+    for key in union(old_spec.keys(), new_spec.keys()) {
+        let (before, after) = (old_spec.get(key), new_spec.get(key));
         if before == after {
             continue;
         }
         if key == "environment" {
-            let empty = serde_json::Map::new();
-            let before = before.and_then(Value::as_object).unwrap_or(&empty);
-            let after = after.and_then(Value::as_object).unwrap_or(&empty);
-            let mut variables: Vec<&String> = before.keys().chain(after.keys()).collect();
-            variables.sort();
-            variables.dedup();
-            for variable in variables {
-                if before.get(variable) != after.get(variable) {
-                    changed.push(format!("environment.{variable}"));
-                }
-            }
+            changed.extend(
+                differing_keys(before, after)
+                    .into_iter()
+                    .map(|name| format!("environment.{name}")),
+            );
         } else {
             changed.push(key.clone());
         }
     }
+    changed.extend(
+        differing_keys(old.get("secrets"), new.get("secrets"))
+            .into_iter()
+            .map(|name| format!("secret {name}")),
+    );
     changed
+}
+
+fn union<'a>(
+    a: impl Iterator<Item = &'a String>,
+    b: impl Iterator<Item = &'a String>,
+) -> Vec<&'a String> {
+    let mut keys: Vec<&String> = a.chain(b).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn differing_keys(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let before = before.and_then(Value::as_object).unwrap_or(&empty);
+    let after = after.and_then(Value::as_object).unwrap_or(&empty);
+    union(before.keys(), after.keys())
+        .into_iter()
+        .filter(|key| before.get(*key) != after.get(*key))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::create_body::{create_body, Replica};
+
+    fn sample() -> ContainerSpec {
+        serde_json::from_value(serde_json::json!({
+            "image": "tmctl:1", "image_id": "sha256:aa", "entrypoint": ["/bin/e"],
+            "command": ["serve"], "user": "1000:1000", "environment": {"A": "1"},
+            "secrets": ["POSTGRES_PASSWORD"], "ports": ["127.0.0.1:8080:80"],
+            "mounts": ["data:/data"], "tmpfs": ["/tmp"], "networks": ["backend", "frontend"],
+            "healthcheck": {"test": ["CMD", "true"], "interval": "2s", "timeout": "3s",
+                            "retries": 5, "start_period": "5s"},
+            "restart": "unless-stopped",
+            "resources": {"limits": {"cpus": 1, "memory": "256m", "pids": 100},
+                          "reservations": {"memory": "64m"}},
+            "read_only": true, "cap_drop": ["ALL"], "cap_add": ["CHOWN"],
+            "security_opt": ["no-new-privileges:true"], "stop_grace_period": "30s",
+            "init": true
+        }))
+        .expect("sample spec")
+    }
+
+    /// A different value of the same shape for every field of the spec.
+    fn mutated(key: &str, value: &Value) -> Value {
+        match (key, value) {
+            ("restart", _) => Value::String("always".into()),
+            ("healthcheck", _) => {
+                serde_json::json!({"test": ["CMD", "false"], "interval": "2s", "timeout": "3s", "retries": 5, "start_period": "5s"})
+            }
+            ("resources", _) => serde_json::json!({"limits": {"memory": "512m"}}),
+            ("secrets", _) => serde_json::json!(["REDIS_PASSWORD"]),
+            ("ports", _) => serde_json::json!(["127.0.0.1:8081:80"]),
+            ("mounts", _) => serde_json::json!(["other:/data"]),
+            ("stop_grace_period", _) => Value::String("31s".into()),
+            (_, Value::Bool(flag)) => Value::Bool(!flag),
+            (_, Value::String(text)) => Value::String(format!("{text}x")),
+            (_, Value::Array(items)) if items.is_empty() => serde_json::json!(["x"]),
+            (_, Value::Array(items)) => Value::Array(items[..items.len() - 1].to_vec()),
+            (_, Value::Object(_)) => serde_json::json!({"B": "2"}),
+            (_, other) => panic!("no mutation for {key}: {other}"),
+        }
+    }
+
+    /// The body minus the labels that carry the hash and the record themselves.
+    fn without_hash_labels(mut body: Value) -> Value {
+        if let Some(labels) = body.get_mut("Labels").and_then(Value::as_object_mut) {
+            labels.remove(crate::engine::labels::CONFIG_HASH);
+            labels.remove(crate::engine::labels::TMCTL_CONFIG);
+        }
+        body
+    }
+
+    #[test]
+    fn every_field_of_the_spec_changes_the_hash_and_the_create_body() {
+        let secrets = Secrets::from_pairs(&[
+            ("POSTGRES_PASSWORD", "pg-secret"),
+            ("REDIS_PASSWORD", "redis-secret"),
+        ]);
+        let base = sample();
+        let replica = Replica {
+            project: "tm-x",
+            service: "service",
+            number: 1,
+            name: "tm-x-service-1",
+            profile: "dev",
+        };
+        let base_hash = base.record(&secrets).hash();
+        let base_body =
+            serde_json::to_value(create_body(&base, &replica, &secrets).body).expect("body json");
+        let fields = serde_json::to_value(&base).expect("spec json");
+        let fields = fields.as_object().expect("spec is an object");
+        assert!(fields.len() >= 20, "every field is set in the sample");
+        for (key, value) in fields {
+            let mut changed = fields.clone();
+            changed.insert(key.clone(), mutated(key, value));
+            let spec: ContainerSpec = serde_json::from_value(Value::Object(changed))
+                .unwrap_or_else(|error| panic!("mutated {key}: {error}"));
+            assert_ne!(
+                spec.record(&secrets).hash(),
+                base_hash,
+                "changing `{key}` must change the config hash"
+            );
+            let created = create_body(&spec, &replica, &secrets);
+            let body = without_hash_labels(serde_json::to_value(created.body).expect("json"));
+            let expected = without_hash_labels(base_body.clone());
+            if key == "networks" {
+                // The first network is attached at create, the rest right after.
+                assert!(
+                    body != expected || created.extra_networks.is_empty(),
+                    "changing `networks` must change the networks attached"
+                );
+            } else {
+                assert_ne!(
+                    body, expected,
+                    "changing `{key}` must change the create body"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_changed_secret_changes_the_hash_and_is_named() {
+        let spec = sample();
+        let before = spec.record(&Secrets::from_pairs(&[("POSTGRES_PASSWORD", "one")]));
+        let after = spec.record(&Secrets::from_pairs(&[("POSTGRES_PASSWORD", "two")]));
+        assert_ne!(before.hash(), after.hash());
+        let old: Value = serde_json::from_str(&before.to_json()).expect("json");
+        assert_eq!(
+            changed_fields(&old, &after),
+            vec!["secret POSTGRES_PASSWORD"]
+        );
+        assert!(
+            !before.to_json().contains("one"),
+            "no secret value recorded"
+        );
+    }
 
     #[test]
     fn changed_fields_names_environment_variables() {
-        let old = json!({"image": "a", "environment": {"A": "1", "B": "2"}});
-        let new = json!({"image": "b", "environment": {"A": "1", "B": "3", "C": "4"}});
+        let secrets = Secrets::from_pairs(&[]);
+        let mut old = sample();
+        old.secrets.clear();
+        old.environment = BTreeMap::from([("A".into(), "1".into()), ("B".into(), "2".into())]);
+        let mut new = old.clone();
+        new.image = "tmctl:2".into();
+        new.environment = BTreeMap::from([
+            ("A".into(), "1".into()),
+            ("B".into(), "3".into()),
+            ("C".into(), "4".into()),
+        ]);
+        let old: Value = serde_json::to_value(old.record(&secrets)).expect("json");
         assert_eq!(
-            changed_fields(&old, &new),
+            changed_fields(&old, &new.record(&secrets)),
             vec!["environment.B", "environment.C", "image"]
         );
     }

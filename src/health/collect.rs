@@ -353,7 +353,7 @@ fn local_engine() -> bool {
 /// Where the backup service writes: the profile's directory, in a folder per project when
 /// there is one.
 fn backup_directory(target: &Target<'_>, directory: &str) -> PathBuf {
-    let base = crate::commands::absolute(target.working_dir, Path::new(directory));
+    let base = crate::state::absolute(target.working_dir, Path::new(directory));
     let per_project = base.join(target.project);
     if per_project.is_dir() {
         per_project

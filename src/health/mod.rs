@@ -5,6 +5,7 @@ pub mod check;
 pub mod collect;
 pub mod format;
 pub mod heal;
+pub mod healer;
 pub mod http;
 pub mod probes;
 pub mod resp;

@@ -259,11 +259,54 @@ pub struct ResourceAmounts {
     pub pids: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePolicy {
     #[serde(default)]
     pub order: UpdateOrder,
+    /// How many replicas are replaced at a time.
+    #[serde(default = "one")]
+    pub parallelism: u32,
+    /// Wait between two batches.
+    #[serde(default = "zero_duration")]
+    pub delay: Duration,
+    /// How long a new replica must keep running and healthy, with traffic, before the old
+    /// one is retired.
+    #[serde(default = "zero_duration")]
+    pub monitor: Duration,
+    #[serde(default)]
+    pub failure_action: FailureAction,
+    /// Share of new replicas that may fail before `failure_action` applies (0 to 1).
+    #[serde(default)]
+    pub max_failure_ratio: f64,
+}
+
+impl Default for UpdatePolicy {
+    fn default() -> Self {
+        UpdatePolicy {
+            order: UpdateOrder::default(),
+            parallelism: 1,
+            delay: zero_duration(),
+            monitor: zero_duration(),
+            failure_action: FailureAction::default(),
+            max_failure_ratio: 0.0,
+        }
+    }
+}
+
+fn zero_duration() -> Duration {
+    Duration::from_secs(0)
+}
+
+/// What an update does when a new replica fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureAction {
+    /// Put the previous release back, replicas already replaced included.
+    #[default]
+    Rollback,
+    /// Stop the update where it is; the replicas already replaced stay.
+    Pause,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

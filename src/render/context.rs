@@ -1,7 +1,10 @@
 //! The data each template sees, built from a validated profile.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
 
+use crate::engine::spec::ContainerSpec;
 use crate::profile::{LoadedProfile, Profile, Service, UpdateOrder};
 use crate::state::ProjectState;
 
@@ -48,12 +51,16 @@ fn service_context(
     state: &ProjectState,
     options: &RenderOptions,
 ) -> Value {
-    let ports: Vec<String> = profile
-        .published_ports(name)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let mut volumes: Vec<String> = service.volumes.iter().map(ToString::to_string).collect();
+    // The same description the Engine's create request is made from.
+    let spec = ContainerSpec::of_service(
+        profile,
+        name,
+        service,
+        &options.service_image,
+        &HashMap::new(),
+    );
+    let ports: Vec<String> = spec.ports.iter().map(ToString::to_string).collect();
+    let mut volumes: Vec<String> = spec.mounts.iter().map(ToString::to_string).collect();
     if let Some(gateway) = profile.gateway.as_ref().filter(|g| g.service == name) {
         volumes.push(format!(
             "{}/nginx.conf:/etc/nginx/nginx.conf:ro",
@@ -88,10 +95,10 @@ fn service_context(
             options.config_dir
         ));
     }
-    let environment: Map<String, Value> = service
+    let environment: Map<String, Value> = spec
         .environment
         .iter()
-        .map(|(key, value)| (key.clone(), json!(value.to_string())))
+        .map(|(key, value)| (key.clone(), json!(value)))
         .collect();
     let depends_on: Vec<Value> = service
         .depends_on
@@ -103,7 +110,7 @@ fn service_context(
             })
         })
         .collect();
-    let resources = service.resources.as_ref().map(|resources| {
+    let resources = spec.resources.as_ref().map(|resources| {
         let amounts = |amounts: &Option<crate::profile::ResourceAmounts>| {
             amounts.as_ref().map(|a| {
                 let mut map = Map::new();
@@ -121,39 +128,40 @@ fn service_context(
             "reservations": amounts(&resources.reservations),
         })
     });
-    let pids_limit = service
+    let pids_limit = spec
         .resources
         .as_ref()
         .and_then(|r| r.limits.as_ref())
         .and_then(|l| l.pids);
     let env_file =
-        (!service.secrets.is_empty()).then(|| state.service_env_file(name).display().to_string());
+        (!spec.secrets.is_empty()).then(|| state.service_env_file(name).display().to_string());
     json!({
         "name": name,
-        "image": crate::engine::spec::image_for(service, &options.service_image),
-        "entrypoint": service.entrypoint,
-        "command": service.command,
-        "user": service.user,
+        "image": spec.image,
+        "entrypoint": spec.entrypoint,
+        "command": spec.command,
+        "user": spec.user,
         "environment": if environment.is_empty() { Value::Null } else { Value::Object(environment) },
         "env_file": env_file,
         "ports": ports,
         "volumes": volumes,
-        "tmpfs": service.tmpfs,
-        "networks": service.networks,
+        "tmpfs": spec.tmpfs,
+        "networks": spec.networks,
         "depends_on": depends_on,
-        "healthcheck": service.healthcheck.as_ref().map(|h| json!({
+        "healthcheck": spec.healthcheck.as_ref().map(|h| json!({
             "test": h.test,
             "interval": h.interval.to_string(),
             "timeout": h.timeout.to_string(),
             "retries": h.retries,
             "start_period": h.start_period.to_string(),
         })),
-        "restart": service.restart.as_str(),
-        "read_only": service.read_only,
-        "cap_drop": service.cap_drop,
-        "cap_add": service.cap_add,
-        "security_opt": service.security_opt,
-        "stop_grace_period": service.stop_grace_period.map(|d| d.to_string()),
+        "restart": spec.restart.as_str(),
+        "read_only": spec.read_only,
+        "cap_drop": spec.cap_drop,
+        "cap_add": spec.cap_add,
+        "security_opt": spec.security_opt,
+        "stop_grace_period": spec.stop_grace_period.map(|d| d.to_string()),
+        "init": spec.init,
         "pids_limit": pids_limit,
         "replicas": service.replicas,
         "resources": resources,

@@ -1,0 +1,73 @@
+//! `down`: the project's containers and networks removed, and its volumes on request.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bollard::Docker;
+
+use crate::engine::deployed_files::DeployedFiles;
+use crate::engine::events::EventSink;
+use crate::engine::execute::{Executor, Outcome, StepFailed};
+use crate::engine::observe::{self, Observed};
+use crate::engine::plan::Plan;
+use crate::engine::{docker, reconcile};
+use crate::profile::LoadedProfile;
+use crate::state::ProjectState;
+
+pub struct Teardown {
+    docker: Docker,
+    deployed: DeployedFiles,
+    pub project: String,
+    pub observed: Observed,
+    pub plan: Plan,
+}
+
+/// What `down` removes; `loaded` (when the profile still loads) gives each service's stop
+/// grace period.
+pub async fn prepare(
+    state: &ProjectState,
+    loaded: Option<&LoadedProfile>,
+    volumes: bool,
+) -> anyhow::Result<Teardown> {
+    let project = state.project.as_str();
+    let docker = docker::connect().await?;
+    let observed = observe::observe(&docker, project)
+        .await
+        .with_context(|| format!("cannot list the objects of {project}"))?;
+    let grace: BTreeMap<String, Duration> = loaded
+        .map(|loaded| {
+            loaded
+                .profile
+                .services
+                .iter()
+                .filter_map(|(name, service)| {
+                    Some((name.clone(), service.stop_grace_period?.as_std()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let plan = reconcile::teardown(&observed, &grace, volumes);
+    Ok(Teardown {
+        docker,
+        deployed: DeployedFiles::new(&state.dir),
+        project: project.to_owned(),
+        observed,
+        plan,
+    })
+}
+
+impl Teardown {
+    pub async fn execute(&self, events: &dyn EventSink) -> Result<Outcome, StepFailed> {
+        Executor {
+            docker: &self.docker,
+            project: &self.project,
+            desired: None,
+            deployed: &self.deployed,
+            timeout: Duration::from_secs(60),
+            events,
+        }
+        .run(&self.plan)
+        .await
+    }
+}

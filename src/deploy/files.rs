@@ -1,0 +1,78 @@
+//! The files `up` copies into containers: the gateway's nginx config (for any set of
+//! upstream servers) and TLS material.
+
+use anyhow::Context as _;
+
+use super::Project;
+use crate::engine::desired::{DeliveredFile, FileSet, GatewayFiles};
+use crate::engine::plan::ReloadKind;
+use crate::engine::tls;
+use crate::render::{self, templates, RenderOptions};
+
+/// The gateway's files as a function of its upstream servers.
+pub fn gateway(project: &Project) -> anyhow::Result<Option<GatewayFiles>> {
+    let Some(gateway) = project.loaded.profile.gateway.clone() else {
+        return Ok(None);
+    };
+    let tls = match &gateway.tls {
+        None => None,
+        Some(settings) => {
+            let files = match (&settings.cert, &settings.key) {
+                (Some(cert), Some(key)) => Some((cert.as_str(), key.as_str())),
+                _ => None,
+            };
+            Some(tls::certificate(&project.state, files)?)
+        }
+    };
+    let registry =
+        templates::registry(templates::default_override_dir(&project.working_dir).as_deref())?;
+    let loaded = project.loaded.clone();
+    let state = project.state.clone();
+    let name = project.name.clone();
+    let upstream_port = gateway.upstream.port;
+    let render = move |servers: &[String]| -> Result<FileSet, String> {
+        let mut options = RenderOptions::new(&name, "/etc/nginx");
+        options.upstream_servers = Some(if servers.is_empty() {
+            // nginx needs at least one server; with the service scaled to zero it answers 502.
+            vec![format!("127.0.0.1:{upstream_port}")]
+        } else {
+            servers.to_vec()
+        });
+        let nginx_conf = render::render_nginx(&registry, &loaded, &state, &options)
+            .map_err(|error| error.to_string())?
+            .unwrap_or_default();
+        let mut files = vec![DeliveredFile {
+            path: "nginx.conf".into(),
+            contents: nginx_conf.into_bytes(),
+            mode: 0o644,
+        }];
+        if let Some((cert, key)) = &tls {
+            files.push(DeliveredFile {
+                path: "tls/tls.crt".into(),
+                contents: cert.clone().into_bytes(),
+                mode: 0o644,
+            });
+            // nginx reads the key as root before it drops privileges.
+            files.push(DeliveredFile {
+                path: "tls/tls.key".into(),
+                contents: key.clone().into_bytes(),
+                mode: 0o600,
+            });
+        }
+        Ok(FileSet {
+            directory: "/etc/nginx".into(),
+            files,
+            reload: ReloadKind::Nginx { drain: false },
+        })
+    };
+    // Render once now so a template error stops `up` before anything changes.
+    render(&[])
+        .map_err(anyhow::Error::msg)
+        .context("cannot render nginx.conf")?;
+    Ok(Some(GatewayFiles::new(
+        &gateway.service,
+        &gateway.upstream.service,
+        upstream_port,
+        Box::new(render),
+    )))
+}

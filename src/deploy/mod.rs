@@ -1,0 +1,178 @@
+//! Deploying a project: desired state from the profile, what runs, the plan between them,
+//! and its execution. Commands call this; the Engine work itself is in `engine`.
+
+pub mod down;
+pub mod files;
+pub mod images;
+mod project;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bollard::Docker;
+
+use crate::engine::deployed_files::{self, DeployedFiles};
+use crate::engine::desired::{DesiredInput, DesiredState};
+use crate::engine::events::EventSink;
+use crate::engine::execute::{Executor, Outcome, StepFailed};
+use crate::engine::observe::{self, Observed};
+use crate::engine::plan::Plan;
+use crate::engine::{docker, ops, reconcile};
+use crate::secrets::ensure_secrets;
+pub use project::{Project, ScaleError};
+
+/// Everything `up` and `plan` work from.
+pub struct Prepared {
+    pub docker: Docker,
+    pub desired: DesiredState,
+    pub observed: Observed,
+    pub plan: Plan,
+    pub deployed: DeployedFiles,
+    /// Images the profile runs that the Engine does not have.
+    pub missing_images: Vec<String>,
+    /// The content-hash tag of this executable's service image.
+    pub service_image: String,
+    pub options: reconcile::Options,
+}
+
+/// Loads secrets, the images present, the desired and the observed state, and the plan.
+pub async fn prepare(project: &Project, options: reconcile::Options) -> anyhow::Result<Prepared> {
+    let secrets = ensure_secrets(&project.state)?;
+    let docker = docker::connect().await?;
+    let service_image = images::cached_service_image_tag(&project.state_root).await?;
+    let gateway = files::gateway(project)?;
+    let profile = &project.loaded.profile;
+    let mut desired = DesiredState::build(DesiredInput {
+        project: &project.name,
+        profile,
+        secrets,
+        service_image: &service_image,
+        image_ids: &HashMap::new(),
+        gateway,
+        files: Default::default(),
+    });
+    let (image_ids, missing_images) = images::present(&docker, &desired.images()).await?;
+    desired.set_image_ids(&image_ids);
+    let deployed = DeployedFiles::new(&project.state.dir);
+    let observed = observe_for(&docker, &desired, &deployed).await?;
+    let plan = reconcile::reconcile(&desired, &observed, options);
+    Ok(Prepared {
+        docker,
+        desired,
+        observed,
+        plan,
+        deployed,
+        missing_images,
+        service_image,
+        options,
+    })
+}
+
+/// What runs, with the digests of the files copied into containers and the bind-mount
+/// sources that are missing.
+pub async fn observe_for(
+    docker: &Docker,
+    desired: &DesiredState,
+    deployed: &DeployedFiles,
+) -> anyhow::Result<Observed> {
+    let mut observed = observe::observe(docker, &desired.project)
+        .await
+        .context("cannot list the project's containers")?;
+    let gateway_files = desired.final_gateway_files().and_then(Result::ok);
+    for container in &mut observed.containers {
+        let files = match &desired.gateway {
+            Some(gateway) if gateway.service == container.service => gateway_files.as_ref(),
+            _ => desired
+                .service(&container.service)
+                .and_then(|service| service.files.as_ref()),
+        };
+        let Some(files) = files else {
+            continue;
+        };
+        container.files_digest = match deployed.recorded(&container.name, &container.id) {
+            Some(digest) => Some(digest),
+            None => {
+                let digest = deployed_files::read_back(docker, &container.name, files).await;
+                if let Some(digest) = &digest {
+                    deployed.record(&container.name, &container.id, digest);
+                }
+                digest
+            }
+        };
+    }
+    if docker::engine_is_local() {
+        observed.missing_directories = desired
+            .directories
+            .iter()
+            .filter(|directory| !std::path::Path::new(&directory.path).exists())
+            .map(|directory| directory.path.clone())
+            .collect();
+    }
+    Ok(observed)
+}
+
+impl Prepared {
+    /// After images were provided: their IDs, and the plan again (what runs is unchanged).
+    pub async fn refresh_images(&mut self) -> anyhow::Result<()> {
+        let (image_ids, missing) = images::present(&self.docker, &self.desired.images()).await?;
+        self.desired.set_image_ids(&image_ids);
+        self.missing_images = missing;
+        self.plan = reconcile::reconcile(&self.desired, &self.observed, self.options);
+        Ok(())
+    }
+
+    pub async fn execute(
+        &self,
+        timeout: Duration,
+        events: &dyn EventSink,
+    ) -> Result<Outcome, StepFailed> {
+        Executor {
+            docker: &self.docker,
+            project: &self.desired.project,
+            desired: Some(&self.desired),
+            deployed: &self.deployed,
+            timeout,
+            events,
+        }
+        .run(&self.plan)
+        .await
+    }
+
+    /// After a failed or interrupted run: containers under temporary names leave the
+    /// gateway and go, so every container is under its own name again.
+    pub async fn remove_leftovers(&self, events: &dyn EventSink) -> anyhow::Result<()> {
+        let observed = observe_for(&self.docker, &self.desired, &self.deployed).await?;
+        let plan = reconcile::leftover_cleanup(&self.desired, &observed);
+        if plan.steps.is_empty() {
+            return Ok(());
+        }
+        Executor {
+            docker: &self.docker,
+            project: &self.desired.project,
+            desired: Some(&self.desired),
+            deployed: &self.deployed,
+            timeout: Duration::from_secs(30),
+            events,
+        }
+        .run(&plan)
+        .await?;
+        Ok(())
+    }
+}
+
+/// The project's containers under temporary names, removed without regard to the gateway
+/// (used when no desired state can be built).
+pub async fn force_remove_leftovers(docker: &Docker, project: &str) {
+    let Ok(containers) = observe::containers(docker, project).await else {
+        return;
+    };
+    for container in containers
+        .iter()
+        .filter(|c| c.name != crate::engine::labels::container_name(project, &c.service, c.number))
+    {
+        if let Err(error) = ops::stop_and_remove(docker, &container.name, None).await {
+            tracing::warn!(container = %container.name, %error, "cannot remove");
+        }
+    }
+}
