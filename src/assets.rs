@@ -31,6 +31,10 @@ pub const TEMPLATES: &[Asset] = &[
         text: include_str!("../templates/nginx.conf.hbs"),
     },
     Asset {
+        name: "router.conf.hbs",
+        text: include_str!("../templates/router.conf.hbs"),
+    },
+    Asset {
         name: "nginx-locations.hbs",
         text: include_str!("../templates/nginx-locations.hbs"),
     },

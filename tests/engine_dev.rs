@@ -93,7 +93,7 @@ fn dev_stack_lifecycle() {
     }
     assert!(
         stdout.contains(&format!("{}-service-1-next", stack.project))
-            && stdout.contains("reload gateway, drain old workers")
+            && stdout.contains("reload gateway router, drain old workers")
             && stdout.contains("rename to"),
         "the start-first steps are listed: {stdout}"
     );

@@ -66,17 +66,28 @@ fn each_profile_renders_the_files_it_needs() {
         |profile| -> Vec<&'static str> { render_fixed(profile).iter().map(|f| f.name).collect() };
     assert_eq!(
         names("dev"),
-        ["docker-compose.yml", "nginx.conf", ".env.example"]
+        [
+            "docker-compose.yml",
+            "nginx.conf",
+            "router.conf",
+            ".env.example"
+        ]
     );
     assert_eq!(
         names("prod"),
-        ["docker-compose.yml", "nginx.conf", ".env.example"]
+        [
+            "docker-compose.yml",
+            "nginx.conf",
+            "router.conf",
+            ".env.example"
+        ]
     );
     assert_eq!(
         names("extended"),
         [
             "docker-compose.yml",
             "nginx.conf",
+            "router.conf",
             "prometheus.yml",
             "grafana-datasource.yml",
             ".env.example"
@@ -168,21 +179,28 @@ fn nginx_configs_pass_nginx_t() {
     let (cert, key) = self_signed_certificate(workspace.path());
     for profile in PROFILES {
         let out = render_with_cli(&workspace, profile);
-        let conf = std::fs::read_to_string(out.join("nginx.conf")).expect("nginx.conf");
-        // Upstream host names only resolve inside the stack's network; map them to loopback.
-        let testable = conf
-            .replace("server service:8000", "server 127.0.0.1:8000")
-            .replace("/etc/nginx/tls/tls.crt", cert.to_str().expect("utf-8"))
-            .replace("/etc/nginx/tls/tls.key", key.to_str().expect("utf-8"));
-        let path = out.join("nginx-test.conf");
-        std::fs::write(&path, testable).expect("write test config");
-        let output = Command::new("nginx")
-            .arg("-t")
-            .arg("-c")
-            .arg(&path)
-            .output()
-            .expect("run nginx");
-        assert!(output.status.success(), "{profile}: {:?}", text(&output));
+        for file in ["nginx.conf", "router.conf"] {
+            let conf = std::fs::read_to_string(out.join(file)).expect("rendered config");
+            // Upstream host names only resolve inside the stack's network; map them to
+            // loopback.
+            let testable = conf
+                .replace("server service:8000", "server 127.0.0.1:8000")
+                .replace("/etc/nginx/tls/tls.crt", cert.to_str().expect("utf-8"))
+                .replace("/etc/nginx/tls/tls.key", key.to_str().expect("utf-8"));
+            let path = out.join(format!("test-{file}"));
+            std::fs::write(&path, testable).expect("write test config");
+            let output = Command::new("nginx")
+                .arg("-t")
+                .arg("-c")
+                .arg(&path)
+                .output()
+                .expect("run nginx");
+            assert!(
+                output.status.success(),
+                "{profile} {file}: {:?}",
+                text(&output)
+            );
+        }
     }
 }
 

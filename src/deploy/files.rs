@@ -9,6 +9,9 @@ use crate::engine::plan::ReloadKind;
 use crate::engine::tls;
 use crate::render::{self, templates, RenderOptions};
 
+/// The router's configuration, relative to /etc/nginx.
+pub const ROUTER_CONF: &str = "router.conf";
+
 /// The gateway's files as a function of its upstream servers.
 pub fn gateway(project: &Project) -> anyhow::Result<Option<GatewayFiles>> {
     let Some(gateway) = project.loaded.profile.gateway.clone() else {
@@ -38,14 +41,21 @@ pub fn gateway(project: &Project) -> anyhow::Result<Option<GatewayFiles>> {
         } else {
             servers.to_vec()
         });
-        let nginx_conf = render::render_nginx(&registry, &loaded, &state, &options)
+        let (edge, router) = render::render_gateway(&registry, &loaded, &state, &options)
             .map_err(|error| error.to_string())?
             .unwrap_or_default();
-        let mut files = vec![DeliveredFile {
-            path: "nginx.conf".into(),
-            contents: nginx_conf.into_bytes(),
-            mode: 0o644,
-        }];
+        let mut files = vec![
+            DeliveredFile {
+                path: "nginx.conf".into(),
+                contents: edge.into_bytes(),
+                mode: 0o644,
+            },
+            DeliveredFile {
+                path: ROUTER_CONF.into(),
+                contents: router.into_bytes(),
+                mode: 0o644,
+            },
+        ];
         if let Some((cert, key)) = &tls {
             files.push(DeliveredFile {
                 path: "tls/tls.crt".into(),
@@ -62,13 +72,13 @@ pub fn gateway(project: &Project) -> anyhow::Result<Option<GatewayFiles>> {
         Ok(FileSet {
             directory: "/etc/nginx".into(),
             files,
-            reload: ReloadKind::Nginx { drain: false },
+            reload: ReloadKind::Nginx,
         })
     };
     // Render once now so a template error stops `up` before anything changes.
     render(&[])
         .map_err(anyhow::Error::msg)
-        .context("cannot render nginx.conf")?;
+        .context("cannot render the gateway's nginx configuration")?;
     Ok(Some(GatewayFiles::new(
         &gateway.service,
         &gateway.upstream.service,

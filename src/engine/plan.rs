@@ -36,8 +36,11 @@ impl fmt::Display for Readiness {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ReloadKind {
-    /// `nginx -s reload`; with `drain`, also wait until the old workers have exited.
-    Nginx { drain: bool },
+    /// The gateway's edge nginx (public listeners): `nginx -s reload`.
+    Nginx,
+    /// The gateway's router nginx (upstream servers); with `drain`, also wait until its
+    /// old workers have finished their requests and exited.
+    NginxRouter { drain: bool },
     /// POST to an HTTP endpoint inside the container (Prometheus, Alertmanager).
     HttpPost { port: u16, path: String },
     /// Restart the container.
@@ -149,11 +152,15 @@ impl Action {
             } => format!("write gateway config (upstreams: {})", upstreams.join(", ")),
             Action::CopyFiles { .. } => "copy files".into(),
             Action::Reload {
-                how: ReloadKind::Nginx { drain: true },
+                how: ReloadKind::NginxRouter { drain: true },
                 ..
-            } => "reload gateway, drain old workers".into(),
+            } => "reload gateway router, drain old workers".into(),
             Action::Reload {
-                how: ReloadKind::Nginx { drain: false },
+                how: ReloadKind::NginxRouter { drain: false },
+                ..
+            } => "reload gateway router".into(),
+            Action::Reload {
+                how: ReloadKind::Nginx,
                 ..
             } => "reload gateway".into(),
             Action::Reload {

@@ -1,6 +1,6 @@
-//! Making a running container pick up files copied into it: nginx's in-place reload (and
-//! waiting for its old workers to finish their requests), an HTTP reload endpoint, or a
-//! restart.
+//! Making a running container pick up files copied into it: the gateway's in-place nginx
+//! reloads (the router's with a wait for its old workers to finish their requests), an
+//! HTTP reload endpoint, or a restart.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -13,7 +13,8 @@ use super::plan::ReloadKind;
 
 pub async fn reload(docker: &Docker, container: &str, how: &ReloadKind) -> Result<(), OpError> {
     match how {
-        ReloadKind::Nginx { drain } => reload_nginx(docker, container, *drain).await,
+        ReloadKind::Nginx => nginx_signal(docker, container, &["nginx", "-s", "reload"]).await,
+        ReloadKind::NginxRouter { drain } => reload_router(docker, container, *drain).await,
         ReloadKind::HttpPost { port, path } => http_post(docker, container, *port, path).await,
         ReloadKind::Restart => docker
             .restart_container(
@@ -25,47 +26,56 @@ pub async fn reload(docker: &Docker, container: &str, how: &ReloadKind) -> Resul
     }
 }
 
-/// `nginx -s reload`; with `drain`, waits until the workers of the old configuration have
+const ROUTER_CONF: &str = "/etc/nginx/router.conf";
+const ROUTER_PID: &str = "/tmp/tmctl-router.pid";
+
+/// Reloads the router; with `drain`, waits until the workers of its old configuration have
 /// finished their requests and exited, since until then they may still send requests to
-/// upstreams the new configuration dropped.
-async fn reload_nginx(docker: &Docker, container: &str, drain: bool) -> Result<(), OpError> {
+/// replicas the new configuration dropped.
+async fn reload_router(docker: &Docker, container: &str, drain: bool) -> Result<(), OpError> {
     let old_workers = if drain {
-        nginx_workers(docker, container).await?
+        router_workers(docker, container).await?
     } else {
         BTreeSet::new()
     };
-    let result = ops::exec_capture(docker, container, &["nginx", "-s", "reload"]).await?;
-    if result.exit_code != 0 {
-        let test = ops::exec_capture(docker, container, &["nginx", "-t"]).await?;
-        return Err(OpError::Other {
-            container: container.to_owned(),
-            message: format!(
-                "nginx reload failed: {}{}",
-                result.stderr.trim(),
-                test.stderr.trim()
-            ),
-        });
-    }
+    nginx_signal(
+        docker,
+        container,
+        &["nginx", "-c", ROUTER_CONF, "-s", "reload"],
+    )
+    .await?;
     if drain {
         wait_for_workers_to_exit(docker, container, &old_workers).await?;
     }
-    tracing::debug!(container, drain, "gateway configuration reloaded");
+    tracing::debug!(container, drain, "gateway router reloaded");
     Ok(())
 }
 
-/// PIDs of the nginx worker processes in the gateway container.
-async fn nginx_workers(docker: &Docker, container: &str) -> Result<BTreeSet<u32>, OpError> {
-    // The bracket keeps grep from matching its own command line.
-    let listing = ops::exec_capture(
-        docker,
-        container,
-        &[
-            "sh",
-            "-c",
-            "grep -la 'nginx: worker proces[s]' /proc/[0-9]*/cmdline 2>/dev/null; true",
-        ],
-    )
-    .await?;
+/// Sends a reload signal through `nginx -s`; on failure, says what `nginx -t` says.
+async fn nginx_signal(docker: &Docker, container: &str, command: &[&str]) -> Result<(), OpError> {
+    let result = ops::exec_capture(docker, container, command).await?;
+    if result.exit_code == 0 {
+        return Ok(());
+    }
+    let mut test: Vec<&str> = command[..command.len() - 2].to_vec();
+    test.push("-t");
+    let checked = ops::exec_capture(docker, container, &test).await?;
+    Err(OpError::Other {
+        container: container.to_owned(),
+        message: format!(
+            "nginx reload failed: {}{}",
+            result.stderr.trim(),
+            checked.stderr.trim()
+        ),
+    })
+}
+
+/// PIDs of the router's worker processes (children of its master).
+async fn router_workers(docker: &Docker, container: &str) -> Result<BTreeSet<u32>, OpError> {
+    let script = format!(
+        r#"master=$(cat {ROUTER_PID}); for status in /proc/[0-9]*/status; do grep -q "^PPid:[[:space:]]*$master$" "$status" 2>/dev/null && echo "$status"; done; true"#
+    );
+    let listing = ops::exec_capture(docker, container, &["sh", "-c", &script]).await?;
     Ok(listing
         .stdout
         .lines()
@@ -81,15 +91,15 @@ async fn wait_for_workers_to_exit(
     const PATIENCE: Duration = Duration::from_secs(30);
     let started = std::time::Instant::now();
     loop {
-        let current = nginx_workers(docker, container).await?;
+        let current = router_workers(docker, container).await?;
         if current.is_disjoint(old_workers) {
-            tracing::debug!(container, waited = ?started.elapsed(), "old nginx workers exited");
+            tracing::debug!(container, waited = ?started.elapsed(), "old router workers exited");
             return Ok(());
         }
         if started.elapsed() > PATIENCE {
             tracing::warn!(
                 container,
-                "old nginx workers still running {PATIENCE:?} after the reload; going on"
+                "old router workers still running {PATIENCE:?} after the reload; going on"
             );
             return Ok(());
         }

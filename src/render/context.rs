@@ -66,6 +66,10 @@ fn service_context(
             "{}/nginx.conf:/etc/nginx/nginx.conf:ro",
             options.config_dir
         ));
+        volumes.push(format!(
+            "{}/router.conf:/etc/nginx/router.conf:ro",
+            options.config_dir
+        ));
         if let Some(tls) = &gateway.tls {
             match (&tls.cert, &tls.key) {
                 (Some(cert), Some(key)) => {
@@ -193,7 +197,15 @@ pub fn compose(profile: &Profile, state: &ProjectState, options: &RenderOptions)
     Value::Object(data)
 }
 
-pub fn nginx(profile: &Profile, _state: &ProjectState, options: &RenderOptions) -> Option<Value> {
+/// Idle connections each nginx worker keeps to its upstream (edge → router and router →
+/// replicas): a quarter of its worker connections, so hundreds of concurrent clients never
+/// make the gateway open fresh TCP connections per request (which exhausts ephemeral
+/// ports under load).
+const WORKER_CONNECTIONS: u32 = 4096;
+const UPSTREAM_KEEPALIVE: u32 = WORKER_CONNECTIONS / 4;
+
+/// The router's data: the replicas it sends requests to.
+pub fn router(profile: &Profile, options: &RenderOptions) -> Option<Value> {
     let gateway = profile.gateway.as_ref()?;
     let mut data = header(profile, options);
     let upstream = options.upstream_servers.clone().unwrap_or_else(|| {
@@ -202,11 +214,20 @@ pub fn nginx(profile: &Profile, _state: &ProjectState, options: &RenderOptions) 
             gateway.upstream.service, gateway.upstream.port
         )]
     });
+    data.insert("upstream_servers".into(), json!(upstream));
+    data.insert("router_keepalive".into(), json!(UPSTREAM_KEEPALIVE));
+    Some(Value::Object(data))
+}
+
+pub fn nginx(profile: &Profile, _state: &ProjectState, options: &RenderOptions) -> Option<Value> {
+    let gateway = profile.gateway.as_ref()?;
+    let mut data = header(profile, options);
+    data.insert("edge_keepalive".into(), json!(UPSTREAM_KEEPALIVE));
+    data.insert("worker_connections".into(), json!(WORKER_CONNECTIONS));
     let https_suffix = match gateway.ports.https {
         Some(binding) if binding.port != 443 => format!(":{}", binding.port),
         _ => String::new(),
     };
-    data.insert("upstream_servers".into(), json!(upstream));
     data.insert("tls".into(), json!(gateway.tls.is_some()));
     data.insert("https_port_suffix".into(), json!(https_suffix));
     data.insert(

@@ -57,6 +57,12 @@ pub fn render_all(
             contents: render(registry, "nginx.conf", &nginx)?,
         });
     }
+    if let Some(router) = context::router(profile, options) {
+        files.push(RenderedFile {
+            name: "router.conf",
+            contents: render(registry, "router.conf", &router)?,
+        });
+    }
     if let Some(prometheus) = context::prometheus(profile, state, options) {
         files.push(RenderedFile {
             name: "prometheus.yml",
@@ -80,16 +86,24 @@ pub fn render_all(
     Ok(files)
 }
 
-/// Renders only nginx.conf, e.g. after the service was scaled.
-pub fn render_nginx(
+/// The gateway's two nginx configurations: the edge's `nginx.conf` and the router's
+/// `router.conf` (whose upstream servers are `options.upstream_servers`).
+pub fn render_gateway(
     registry: &Handlebars,
     loaded: &LoadedProfile,
     state: &ProjectState,
     options: &RenderOptions,
-) -> Result<Option<String>, TemplateError> {
-    context::nginx(&loaded.profile, state, options)
-        .map(|data| render(registry, "nginx.conf", &data))
-        .transpose()
+) -> Result<Option<(String, String)>, TemplateError> {
+    let (Some(edge), Some(router)) = (
+        context::nginx(&loaded.profile, state, options),
+        context::router(&loaded.profile, options),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some((
+        render(registry, "nginx.conf", &edge)?,
+        render(registry, "router.conf", &router)?,
+    )))
 }
 
 /// Writes rendered files into `directory`.

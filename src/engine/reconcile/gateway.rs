@@ -106,7 +106,7 @@ impl Run<'_> {
             reloads.push(self.builder.push(
                 Action::Reload {
                     container,
-                    how: ReloadKind::Nginx { drain },
+                    how: ReloadKind::NginxRouter { drain },
                 },
                 service.as_deref(),
                 vec![copy],
@@ -334,16 +334,32 @@ impl Run<'_> {
                 self.gateway.chain.clone(),
                 Cause::FilesChanged,
             );
-            let reload = self.builder.push(
-                Action::Reload {
-                    container: container.name.clone(),
-                    how: ReloadKind::Nginx { drain: false },
-                },
-                Some(&service),
-                vec![copy],
-                Cause::FilesChanged,
-            );
-            self.gateway.chain = vec![reload];
+            let chain = self.reload_gateway_files(&container.name, copy);
+            self.gateway.chain = vec![chain];
         }
+    }
+
+    /// After the gateway's files changed: the router and the edge both reload. Returns the
+    /// last step.
+    pub(super) fn reload_gateway_files(&mut self, container: &str, after: StepId) -> StepId {
+        let service = self.gateway.service().map(str::to_owned);
+        let router = self.builder.push(
+            Action::Reload {
+                container: container.to_owned(),
+                how: ReloadKind::NginxRouter { drain: false },
+            },
+            service.as_deref(),
+            vec![after],
+            Cause::FilesChanged,
+        );
+        self.builder.push(
+            Action::Reload {
+                container: container.to_owned(),
+                how: ReloadKind::Nginx,
+            },
+            service.as_deref(),
+            vec![router],
+            Cause::FilesChanged,
+        )
     }
 }

@@ -389,6 +389,10 @@ impl<'a> Run<'a> {
         let Some(copy) = self.copy_files_if_changed(service, container, vec![]) else {
             return;
         };
+        if self.gateway.service() == Some(service.name.as_str()) {
+            self.reload_gateway_files(&container.name, copy);
+            return;
+        }
         let how = service
             .files
             .as_ref()

@@ -36,7 +36,7 @@ fn gateway(profile: &Profile, extra: &'static str) -> Option<GatewayFiles> {
                     contents: format!("{}\n{extra}", servers.join("\n")).into_bytes(),
                     mode: 0o644,
                 }],
-                reload: ReloadKind::Nginx { drain: false },
+                reload: ReloadKind::Nginx,
             })
         }),
     ))
@@ -197,14 +197,14 @@ fn an_environment_change_of_the_service_rolls_it_behind_the_gateway() {
 #4 start tm-t-service-1-next after #1,#2,#3 — config changed: environment.RUST_LOG
 #5 wait until healthy tm-t-service-1-next after #4 — needed by gateway
 #6 write gateway config (upstreams: tm-t-service-1, tm-t-service-1-next) tm-t-gateway-1 after #5 — upstream servers changed
-#7 reload gateway tm-t-gateway-1 after #6 — upstream servers changed
+#7 reload gateway router tm-t-gateway-1 after #6 — upstream servers changed
 #8 write gateway config (upstreams: tm-t-service-1-next) tm-t-gateway-1 after #7 — upstream servers changed
-#9 reload gateway, drain old workers tm-t-gateway-1 after #8 — upstream servers changed
+#9 reload gateway router, drain old workers tm-t-gateway-1 after #8 — upstream servers changed
 #10 stop (grace 10s) tm-t-service-1 after #9 — config changed: environment.RUST_LOG
 #11 remove tm-t-service-1 after #10 — config changed: environment.RUST_LOG
 #12 rename to tm-t-service-1 tm-t-service-1-next after #11 — config changed: environment.RUST_LOG
 #13 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 after #9,#12 — upstream servers changed
-#14 reload gateway tm-t-gateway-1 after #13 — upstream servers changed
+#14 reload gateway router tm-t-gateway-1 after #13 — upstream servers changed
 "
     );
 }
@@ -252,7 +252,7 @@ fn scaling_up_adds_replicas_to_the_gateway_once_they_are_ready() {
 #7 start tm-t-service-3 after #2,#3,#6 — missing
 #8 wait until healthy tm-t-service-3 after #7 — needed by gateway
 #9 write gateway config (upstreams: tm-t-service-1, tm-t-service-2, tm-t-service-3) tm-t-gateway-1 after #5,#8 — upstream servers changed
-#10 reload gateway tm-t-gateway-1 after #9 — upstream servers changed
+#10 reload gateway router tm-t-gateway-1 after #9 — upstream servers changed
 "
     );
 }
@@ -266,7 +266,7 @@ fn scaling_down_drains_the_gateway_before_stopping_replicas() {
         plan_text(&desired(&profile("dev")), &observed),
         "\
 #1 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — upstream servers changed
-#2 reload gateway, drain old workers tm-t-gateway-1 after #1 — upstream servers changed
+#2 reload gateway router, drain old workers tm-t-gateway-1 after #1 — upstream servers changed
 #3 stop (grace 10s) tm-t-service-2 after #2 — scale: service wants 1 replica(s)
 #4 remove tm-t-service-2 after #3 — scale: service wants 1 replica(s)
 #5 stop (grace 10s) tm-t-service-3 after #2 — scale: service wants 1 replica(s)
@@ -305,7 +305,7 @@ fn a_leftover_replacement_leaves_the_gateway_and_goes() {
     ));
     let expected = "\
 #1 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — upstream servers changed
-#2 reload gateway, drain old workers tm-t-gateway-1 after #1 — upstream servers changed
+#2 reload gateway router, drain old workers tm-t-gateway-1 after #1 — upstream servers changed
 #3 stop (grace 10s) tm-t-service-1-next after #2 — leftover of an interrupted update
 #4 remove tm-t-service-1-next after #3 — leftover of an interrupted update
 ";
@@ -331,7 +331,7 @@ fn an_up_to_date_leftover_whose_old_replica_is_gone_takes_its_slot() {
         "\
 #1 rename to tm-t-service-1 tm-t-service-1-next — leftover replacement already up to date
 #2 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 after #1 — upstream servers changed
-#3 reload gateway tm-t-gateway-1 after #2 — upstream servers changed
+#3 reload gateway router tm-t-gateway-1 after #2 — upstream servers changed
 "
     );
 }
@@ -366,7 +366,8 @@ fn a_gateway_only_change_copies_the_config_and_reloads() {
         plan_text(&desired_with(&dev, "gzip on;", "pg"), &observed),
         "\
 #1 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — files changed
-#2 reload gateway tm-t-gateway-1 after #1 — files changed
+#2 reload gateway router tm-t-gateway-1 after #1 — files changed
+#3 reload gateway tm-t-gateway-1 after #2 — files changed
 "
     );
 }
@@ -384,7 +385,8 @@ fn new_tls_material_reaches_the_gateway_without_a_restart() {
         plan.to_text(),
         "\
 #1 write gateway config (upstreams: tm-t-service-1, tm-t-service-2) tm-t-gateway-1 — files changed
-#2 reload gateway tm-t-gateway-1 after #1 — files changed
+#2 reload gateway router tm-t-gateway-1 after #1 — files changed
+#3 reload gateway tm-t-gateway-1 after #2 — files changed
 "
     );
 }
@@ -480,7 +482,7 @@ fn replicas_are_replaced_in_batches_of_the_update_parallelism() {
     let first_batch_drain = plan
         .steps
         .iter()
-        .find(|s| s.action.describe() == "reload gateway, drain old workers")
+        .find(|s| s.action.describe() == "reload gateway router, drain old workers")
         .expect("a drain")
         .id;
     let third_create = plan
