@@ -69,6 +69,15 @@ pub enum Command {
     Plan(PlanArgs),
     /// Stop and remove the project's containers and networks (and volumes with --volumes).
     Down(DownArgs),
+    /// List the project's releases: every `up` or `rollback` that changed something.
+    Releases,
+    /// Deploy an earlier release again, exactly (its profile and images), without downtime.
+    Rollback(RollbackArgs),
+    /// The audit log: every mutating command run on the project, by whom, with what outcome.
+    Audit(AuditArgs),
+    /// The project's generated secrets.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// List the project's containers: service, replica, state, health, ports, uptime, image.
     Ps,
     /// Show container logs, replicas multiplexed with prefixes.
@@ -217,6 +226,46 @@ pub struct HealArgs {
     /// Restarts of one container allowed in any hour; then it is left alone.
     #[arg(long, default_value_t = 3)]
     pub max_restarts_per_hour: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The release to go back to [default: the successful release before the current one].
+    pub release: Option<u64>,
+    /// Wait until every container is healthy.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long to wait for a container to become ready.
+    #[arg(long, default_value = "3m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How long to wait for another command holding the project's lock.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_wait: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only records since a time: a duration ago (24h, 7d... as 168h) or an RFC 3339 timestamp.
+    #[arg(long)]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Change one secret in place (database role, Redis, services) without losing data.
+    Rotate(RotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The secret: POSTGRES_PASSWORD, REDIS_PASSWORD, TMCTL_TOKEN_KEY, ...
+    pub name: String,
+    /// How long to wait for a container to become ready.
+    #[arg(long, default_value = "3m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How long to wait for another command holding the project's lock.
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_wait: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! tmctl: deploys and operates the TradeMaster stack on a Docker Engine.
 
 pub mod assets;
+pub mod audit;
 pub mod backup;
 pub mod cli;
 pub mod commands;
@@ -9,8 +10,12 @@ pub mod engine;
 pub mod health;
 pub mod hex;
 pub mod images;
+pub mod lock;
+pub mod operator;
 pub mod output;
 pub mod profile;
+pub mod redact;
+pub mod releases;
 pub mod render;
 pub mod schedule;
 pub mod secrets;

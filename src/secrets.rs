@@ -62,7 +62,8 @@ impl Secrets {
     }
 }
 
-fn generate(name: SecretName) -> String {
+/// A new random value for `name`.
+pub fn generate(name: SecretName) -> String {
     match name {
         SecretName::TokenKey => {
             let mut bytes = [0u8; 32];
@@ -73,51 +74,97 @@ fn generate(name: SecretName) -> String {
     }
 }
 
-/// Loads the project's secrets, generating any that are missing (first use of a project,
-/// or a new kind of secret), and writes them back with mode 0600 in a 0700 directory.
-pub fn ensure_secrets(state: &ProjectState) -> Result<Secrets, StateError> {
+/// Secret values by name.
+pub type SecretValues = BTreeMap<SecretName, String>;
+
+impl Secrets {
+    pub fn from_values(values: SecretValues) -> Secrets {
+        Secrets { values }
+    }
+
+    pub fn to_values(&self) -> SecretValues {
+        self.values.clone()
+    }
+}
+
+/// Parses a `secrets.env` text; unknown names and empty values are ignored.
+pub fn parse(text: &str, origin: &str) -> Result<SecretValues, StateError> {
+    let pairs = parse_dotenv(text, origin).map_err(|diagnostic| StateError::Malformed {
+        path: origin.to_owned(),
+        message: diagnostic.message,
+    })?;
+    Ok(pairs
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .filter_map(|(key, value)| {
+            let name = SecretName::ALL.iter().find(|name| name.env_var() == key)?;
+            Some((*name, value))
+        })
+        .collect())
+}
+
+/// The project's local copy (`.tmctl/<project>/secrets.env`), permissions tightened;
+/// empty when there is none.
+pub fn read_local(state: &ProjectState) -> Result<SecretValues, StateError> {
     let path = state.secrets_file();
-    let mut values = BTreeMap::new();
-    let mut changed = false;
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let display = path.display().to_string();
-            let pairs =
-                parse_dotenv(&text, &display).map_err(|diagnostic| StateError::Malformed {
-                    path: display.clone(),
-                    message: diagnostic.message,
-                })?;
-            for (key, value) in pairs {
-                if let Some(name) = SecretName::ALL.iter().find(|name| name.env_var() == key) {
-                    if !value.is_empty() {
-                        values.insert(*name, value);
-                    }
-                }
-            }
             tighten_permissions(&path, state)?;
+            parse(&text, &path.display().to_string())
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(source) => {
-            return Err(StateError::Read {
-                path: path.display().to_string(),
-                source,
-            })
-        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(SecretValues::new()),
+        Err(source) => Err(StateError::Read {
+            path: path.display().to_string(),
+            source,
+        }),
     }
+}
+
+/// Writes the local copy (mode 0600 in a 0700 directory) when it differs.
+pub fn write_local(state: &ProjectState, values: &SecretValues) -> Result<(), StateError> {
+    if read_local(state).ok().as_ref() == Some(values) {
+        return Ok(());
+    }
+    write_private_file(&state.secrets_file(), render(values).as_bytes())
+}
+
+/// Secrets given in the environment as `TMCTL_SECRET_<NAME>` (e.g.
+/// `TMCTL_SECRET_POSTGRES_PASSWORD`), for CI secret stores.
+pub fn from_environment() -> SecretValues {
+    SecretName::ALL
+        .iter()
+        .filter_map(|name| {
+            let value = std::env::var(format!("TMCTL_SECRET_{}", name.env_var())).ok()?;
+            (!value.is_empty()).then_some((*name, value))
+        })
+        .collect()
+}
+
+/// Generates every secret not in `values`; returns the names generated.
+pub fn generate_missing(values: &mut SecretValues) -> Vec<SecretName> {
+    let mut generated = Vec::new();
     for name in SecretName::ALL {
         if let std::collections::btree_map::Entry::Vacant(slot) = values.entry(name) {
             slot.insert(generate(name));
-            changed = true;
+            generated.push(name);
         }
     }
-    if changed {
-        tracing::info!(path = %path.display(), "generated project secrets");
-        write_private_file(&path, render_env(&values).as_bytes())?;
+    generated
+}
+
+/// Loads the local secrets, generating any that are missing (first use of a project, or a
+/// new kind of secret) — for commands that work without an Engine (`render`).
+pub fn ensure_secrets(state: &ProjectState) -> Result<Secrets, StateError> {
+    let mut values = read_local(state)?;
+    if !generate_missing(&mut values).is_empty() {
+        tracing::info!(path = %state.secrets_file().display(), "generated project secrets");
+        write_private_file(&state.secrets_file(), render(&values).as_bytes())?;
     }
     Ok(Secrets { values })
 }
 
-fn render_env(values: &BTreeMap<SecretName, String>) -> String {
+/// The `secrets.env` text of `values`.
+pub fn render(values: &SecretValues) -> String {
     let mut text = String::from("# Generated by tmctl. Keep private: mode 0600.\n");
     for (name, value) in values {
         text.push_str(name.env_var());

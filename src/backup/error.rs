@@ -39,7 +39,7 @@ pub enum BackupError {
     #[error("backup {id} is not a good backup (outcome: {outcome})")]
     NotGood { id: String, outcome: String },
     #[error("{0}")]
-    Lock(#[from] crate::engine::lock::LockError),
+    Lock(#[from] crate::lock::file::LockError),
     #[error("{0}")]
     Op(#[from] crate::engine::ops::OpError),
     #[error("invalid backup setting: {0}")]

@@ -13,8 +13,8 @@ use super::catalog::{BackupRecord, Catalog, Outcome, DUMP_SUFFIX, PART_SUFFIX};
 use super::error::BackupError;
 use super::exec;
 use super::target::{self, Database};
-use crate::engine::lock;
 use crate::hex::hex;
+use crate::lock::file as lock;
 use crate::profile::units::Compression;
 
 /// What a run needs to know.

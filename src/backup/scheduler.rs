@@ -166,7 +166,7 @@ impl Scheduler {
             Err(error) => tracing::error!("backup run failed: {error}"),
         }
         if good {
-            let pruned = crate::engine::lock::acquire(
+            let pruned = crate::lock::file::acquire(
                 &self.settings.dir,
                 &self.settings.project,
                 "tmctl backup prune",

@@ -19,7 +19,7 @@ use crate::backup::scheduler::{self, Scheduler};
 use crate::backup::{prune, restore, run, target, verify, Catalog, Outcome};
 use crate::cli::{BackupArgs, BackupCommand, ScheduleArgs};
 use crate::engine::docker::connect;
-use crate::engine::lock;
+use crate::lock::file as lock;
 use crate::profile::{BackupPolicy, LoadedProfile};
 use crate::schedule::CronSchedule;
 

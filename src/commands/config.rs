@@ -1,11 +1,8 @@
 //! `tmctl config`: the resolved profile, with anything secret-looking redacted.
 
-use serde_json::Value;
-
 use super::Context;
 use crate::profile::Origin;
-
-const REDACTED: &str = "<redacted>";
+use crate::redact::redact;
 
 pub fn run(context: &Context) -> anyhow::Result<()> {
     let loaded = context.load_profile()?;
@@ -45,70 +42,4 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
     );
     print!("{}", serde_yaml::to_string(&value)?);
     Ok(())
-}
-
-fn looks_secret(key: &str) -> bool {
-    crate::profile::validate::name_looks_secret(key, &["CREDENTIAL"])
-}
-
-/// Blanks environment values with secret-looking names and passwords inside URLs.
-pub fn redact(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, item) in map.iter_mut() {
-                if looks_secret(key) && (item.is_string() || item.is_number()) {
-                    *item = Value::String(REDACTED.to_owned());
-                } else {
-                    redact(item);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        Value::String(text) => {
-            if let Some(clean) = redact_url_password(text) {
-                *text = clean;
-            }
-        }
-        _ => {}
-    }
-}
-
-/// `scheme://user:password@host` → `scheme://user:<redacted>@host`.
-fn redact_url_password(text: &str) -> Option<String> {
-    let scheme_end = text.find("://")? + 3;
-    let rest = &text[scheme_end..];
-    let at = rest.find('@')?;
-    let userinfo = &rest[..at];
-    if userinfo.contains('/') {
-        return None;
-    }
-    let (user, _) = userinfo.split_once(':')?;
-    Some(format!(
-        "{}{user}:{REDACTED}{}",
-        &text[..scheme_end],
-        &rest[at..]
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_keys_and_url_passwords_are_redacted() {
-        let mut value = serde_json::json!({
-            "environment": {
-                "API_TOKEN": "abc",
-                "DATABASE_URL": "postgres://tm:hunter2@db:5432/tm",
-                "PLAIN": "visible",
-            }
-        });
-        redact(&mut value);
-        assert_eq!(value["environment"]["API_TOKEN"], REDACTED);
-        assert_eq!(
-            value["environment"]["DATABASE_URL"],
-            "postgres://tm:<redacted>@db:5432/tm"
-        );
-        assert_eq!(value["environment"]["PLAIN"], "visible");
-    }
 }

@@ -8,16 +8,34 @@ use serde_json::json;
 use super::Context;
 use crate::cli::DownArgs;
 use crate::deploy::down;
-use crate::engine::lock;
+use crate::engine::docker::{connect, Engine};
+use crate::lock::engine as lock;
 use crate::output::events::EventPrinter;
+use crate::profile::LoadedProfile;
+use crate::state::ProjectState;
 
 pub fn run(context: &Context, args: &DownArgs) -> anyhow::Result<()> {
     let state = context.project_state()?;
-    let _lock = lock::acquire(&state.dir, &state.project, "tmctl down", args.lock_wait)?;
     // The profile only lends its grace periods: `down` works even when it no longer loads.
     let loaded = context.load_profile().ok();
     super::runtime()?.block_on(async {
-        let teardown = down::prepare(&state, loaded.as_ref(), args.volumes).await?;
+        let docker = connect().await?;
+        let lock = lock::acquire(&docker, &state.project, "tmctl down", args.lock_wait).await?;
+        let result = down(context, &docker, &state, loaded.as_ref(), args).await;
+        lock.release().await;
+        result
+    })
+}
+
+async fn down(
+    context: &Context,
+    docker: &Engine,
+    state: &ProjectState,
+    loaded: Option<&LoadedProfile>,
+    args: &DownArgs,
+) -> anyhow::Result<()> {
+    {
+        let teardown = down::prepare(docker, state, loaded, args.volumes).await?;
         let project = &teardown.project;
         let volumes = &teardown.observed.volumes;
         if args.volumes && !volumes.is_empty() {
@@ -53,7 +71,7 @@ pub fn run(context: &Context, args: &DownArgs) -> anyhow::Result<()> {
             );
         }
         Ok(())
-    })
+    }
 }
 
 /// Says which volumes go; asks on a terminal, needs --yes elsewhere.

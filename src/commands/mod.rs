@@ -1,5 +1,6 @@
 //! One module per command; each turns parsed arguments into an operation and its output.
 
+pub mod audit;
 pub mod backup;
 pub mod config;
 pub mod down;
@@ -13,7 +14,10 @@ pub mod plan;
 pub mod probe;
 pub mod profiles;
 pub mod ps;
+pub mod releases;
 pub mod render;
+pub mod rollback;
+pub mod secrets;
 pub mod serve;
 pub mod up;
 

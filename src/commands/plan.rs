@@ -8,6 +8,7 @@ use serde_json::json;
 use super::Context;
 use crate::cli::PlanArgs;
 use crate::deploy;
+use crate::engine::docker::connect;
 use crate::engine::reconcile;
 use crate::output::table;
 
@@ -15,7 +16,8 @@ pub fn run(context: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let mut project = context.open_project()?;
     project.scale(&args.scale)?;
     super::runtime()?.block_on(async {
-        let prepared = deploy::prepare(&project, reconcile::Options::default()).await?;
+        let docker = connect().await?;
+        let prepared = deploy::prepare(&docker, &project, reconcile::Options::default()).await?;
         let plan = &prepared.plan;
         let pending = plan.changes_something();
         if context.global.json {

@@ -1,81 +1,134 @@
-//! `tmctl up`: converge the stack to the profile.
+//! `tmctl up`: converge the stack to the profile, as a recorded release.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use super::Context;
+use crate::audit::{self, AuditRecord};
 use crate::cli::UpArgs;
+use crate::deploy::release::{self, Request};
 use crate::deploy::{self, Project};
-use crate::engine::{lock, reconcile};
+use crate::engine::docker::{connect, Engine};
+use crate::engine::reconcile;
+use crate::lock::engine as lock;
 use crate::output::events::EventPrinter;
+use crate::releases::{Release, ReleaseKind};
 
 pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
     let mut project = context.open_project()?;
     project.scale(&args.scale)?;
-    let _lock = lock::acquire(
-        &project.state.dir,
-        &project.name,
-        "tmctl up",
-        args.lock_wait,
-    )?;
-    super::runtime()?.block_on(up(context, &project, args))
+    super::runtime()?.block_on(async {
+        let docker = connect().await?;
+        let lock = lock::acquire(&docker, &project.name, "tmctl up", args.lock_wait).await?;
+        let deployment = Deployment {
+            kind: ReleaseKind::Up,
+            target: None,
+            wait: args.wait,
+            timeout: args.timeout,
+        };
+        let result = deploy_and_report(context, &docker, &project, &deployment).await;
+        lock.release().await;
+        result
+    })
 }
 
-async fn up(context: &Context, project: &Project, args: &UpArgs) -> anyhow::Result<()> {
+/// What `up` and `rollback` deploy.
+pub(super) struct Deployment<'a> {
+    pub kind: ReleaseKind,
+    pub target: Option<&'a Release>,
+    pub wait: bool,
+    pub timeout: Duration,
+}
+
+/// Deploys, prints the outcome (JSON lines with --json) and records it in the audit log.
+pub(super) async fn deploy_and_report(
+    context: &Context,
+    docker: &Engine,
+    project: &Project,
+    deployment: &Deployment<'_>,
+) -> anyhow::Result<()> {
     let started = Instant::now();
+    let action = match deployment.kind {
+        ReleaseKind::Up => "up",
+        ReleaseKind::Rollback { .. } => "rollback",
+    };
+    let result = deploy(context, docker, project, deployment, started).await;
+    let mut record = AuditRecord::new(&project.name, action).outcome(&result);
+    record.duration_ms = Some(started.elapsed().as_millis() as u64);
+    record.detail = match &result {
+        Ok(Some(release)) => Some(format!("release {release}")),
+        Ok(None) => Some("nothing to do".to_owned()),
+        Err(_) => None,
+    };
+    audit::record(docker, &project.state, &record).await;
+    result.map(|_| ())
+}
+
+async fn deploy(
+    context: &Context,
+    docker: &Engine,
+    project: &Project,
+    deployment: &Deployment<'_>,
+    started: Instant,
+) -> anyhow::Result<Option<u64>> {
     let printer = EventPrinter::new(context.style, context.global.quiet);
-    let options = reconcile::Options { wait: args.wait };
-    let mut prepared = deploy::prepare(project, options).await?;
-    if !prepared.missing_images.is_empty() {
-        let progress = super::images::progress(context);
-        deploy::images::provide(
-            &prepared.docker,
-            &prepared.missing_images,
-            &prepared.service_image,
-            &progress,
-        )
-        .await?;
-        prepared.refresh_images().await?;
-    }
+    let progress = super::images::progress(context);
+    let request = Request {
+        project,
+        kind: deployment.kind.clone(),
+        target: deployment.target,
+        options: reconcile::Options {
+            wait: deployment.wait,
+        },
+        timeout: deployment.timeout,
+        events: &printer,
+        progress: &progress,
+    };
     let result = tokio::select! {
-        result = prepared.execute(args.timeout, &printer) => result,
+        result = release::deploy(docker, &request) => result,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("interrupted: removing unfinished replacements");
-            if let Err(error) = prepared.remove_leftovers(&printer).await {
-                tracing::warn!("{error:#}");
-                deploy::force_remove_leftovers(&prepared.docker, &project.name).await;
+            match deploy::prepare(docker, project, reconcile::Options::default()).await {
+                Ok(prepared) => {
+                    if let Err(error) = prepared.remove_leftovers(&printer).await {
+                        tracing::warn!("{error:#}");
+                        deploy::force_remove_leftovers(docker, &project.name).await;
+                    }
+                }
+                Err(_) => deploy::force_remove_leftovers(docker, &project.name).await,
             }
             anyhow::bail!("interrupted; run `tmctl up` again to finish converging");
         }
     };
     let elapsed = started.elapsed();
+    let deployed = match result {
+        Ok(deployed) => deployed,
+        Err(error) => {
+            if context.global.json {
+                printer.json_line(&json!({
+                    "event": "summary",
+                    "outcome": "failed",
+                    "project": project.name,
+                    "error": format!("{error:#}"),
+                    "elapsed_ms": elapsed.as_millis() as u64,
+                }));
+            }
+            return Err(error);
+        }
+    };
+    let release = deployed.release.as_ref().map(|release| release.id);
+    let prepared = &deployed.prepared;
     let changed = prepared.plan.changes_something();
-    if let Err(failure) = result {
-        if let Err(error) = prepared.remove_leftovers(&printer).await {
-            tracing::warn!("cannot remove the unfinished replacements: {error:#}");
-        }
-        if context.global.json {
-            printer.json_line(&json!({
-                "event": "summary",
-                "outcome": "failed",
-                "project": project.name,
-                "failed_step": failure.step,
-                "error": failure.to_string(),
-                "elapsed_ms": elapsed.as_millis() as u64,
-            }));
-        }
-        return Err(failure.into());
-    }
-    let done = printer.done();
     if context.global.json {
         printer.json_line(&json!({
             "event": "summary",
             "outcome": "ok",
             "project": project.name,
             "profile": project.loaded.profile.name,
+            "release": release,
             "changed": changed,
-            "actions": done,
+            "actions": printer.done(),
             "steps": prepared.plan.steps.len(),
             "containers": prepared.desired.containers().len(),
             "elapsed_ms": elapsed.as_millis() as u64,
@@ -89,13 +142,18 @@ async fn up(context: &Context, project: &Project, args: &UpArgs) -> anyhow::Resu
         );
     } else if !context.global.quiet {
         println!(
-            "{}: {} in {:.1}s",
+            "{}: {} in {:.1}s{}",
             context.style.bold(&project.name),
-            context
-                .style
-                .green(if args.wait { "up and healthy" } else { "up" }),
-            elapsed.as_secs_f64()
+            context.style.green(if deployment.wait {
+                "up and healthy"
+            } else {
+                "up"
+            }),
+            elapsed.as_secs_f64(),
+            release
+                .map(|id| format!(" (release {id})"))
+                .unwrap_or_default()
         );
     }
-    Ok(())
+    Ok(release)
 }

@@ -11,7 +11,7 @@ use crate::engine::events::EventSink;
 use crate::engine::execute::{Executor, Outcome, StepFailed};
 use crate::engine::observe::{self, Observed};
 use crate::engine::plan::Plan;
-use crate::engine::{docker, reconcile};
+use crate::engine::reconcile;
 use crate::profile::LoadedProfile;
 use crate::state::ProjectState;
 
@@ -26,12 +26,13 @@ pub struct Teardown {
 /// What `down` removes; `loaded` (when the profile still loads) gives each service's stop
 /// grace period.
 pub async fn prepare(
+    docker: &Docker,
     state: &ProjectState,
     loaded: Option<&LoadedProfile>,
     volumes: bool,
 ) -> anyhow::Result<Teardown> {
     let project = state.project.as_str();
-    let docker = docker::connect().await?;
+    let docker = docker.clone();
     let observed = observe::observe(&docker, project)
         .await
         .with_context(|| format!("cannot list the objects of {project}"))?;
@@ -47,7 +48,7 @@ pub async fn prepare(
                 .collect()
         })
         .unwrap_or_default();
-    let plan = reconcile::teardown(&observed, &grace, volumes);
+    let plan = reconcile::teardown(project, &observed, &grace, volumes);
     Ok(Teardown {
         docker,
         deployed: DeployedFiles::new(&state.dir),

@@ -2,6 +2,7 @@
 //! upstream servers) and TLS material.
 
 use anyhow::Context as _;
+use bollard::Docker;
 
 use super::Project;
 use crate::engine::desired::{DeliveredFile, FileSet, GatewayFiles};
@@ -13,19 +14,16 @@ use crate::render::{self, templates, RenderOptions};
 pub const ROUTER_CONF: &str = "router.conf";
 
 /// The gateway's files as a function of its upstream servers.
-pub fn gateway(project: &Project) -> anyhow::Result<Option<GatewayFiles>> {
+pub async fn gateway(docker: &Docker, project: &Project) -> anyhow::Result<Option<GatewayFiles>> {
     let Some(gateway) = project.loaded.profile.gateway.clone() else {
         return Ok(None);
     };
     let tls = match &gateway.tls {
         None => None,
-        Some(settings) => {
-            let files = match (&settings.cert, &settings.key) {
-                (Some(cert), Some(key)) => Some((cert.as_str(), key.as_str())),
-                _ => None,
-            };
-            Some(tls::certificate(&project.state, files)?)
-        }
+        Some(settings) => Some(match (&settings.cert, &settings.key) {
+            (Some(cert), Some(key)) => tls::read_pair(cert, key)?,
+            _ => super::state::self_signed_certificate(docker, project).await?,
+        }),
     };
     let registry =
         templates::registry(templates::default_override_dir(&project.working_dir).as_deref())?;

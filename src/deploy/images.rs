@@ -1,12 +1,13 @@
 //! The images a deployment runs: which are present, the service image's tag, and providing
 //! the missing ones (pull, else bootstrap from Debian packages; build the service image).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::Context as _;
 use bollard::Docker;
 
+use crate::engine::desired::DesiredState;
 use crate::images::bootstrap::{self, BootstrapOptions};
 use crate::images::catalog::DEBIAN_BASE;
 use crate::images::ensure::ensure_images;
@@ -34,6 +35,30 @@ pub async fn present(
         }
     }
     Ok((ids, missing))
+}
+
+/// Points services at the exact images a release ran when their tags have moved since;
+/// returns the pinned images no longer on the Engine.
+pub async fn pin(
+    docker: &Docker,
+    desired: &mut DesiredState,
+    current: &HashMap<String, String>,
+    pinned: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    let mut retagged = HashMap::new();
+    for (reference, id) in pinned {
+        if current.get(reference) == Some(id) {
+            continue;
+        }
+        if docker.inspect_image(id).await.is_ok() {
+            retagged.insert(reference.clone(), id.clone());
+        } else {
+            missing.push(format!("{reference} ({id})"));
+        }
+    }
+    desired.pin_images(&retagged);
+    missing
 }
 
 /// The service image tag of this executable. Hashing the binary takes longer than a

@@ -5,6 +5,9 @@ pub mod down;
 pub mod files;
 pub mod images;
 mod project;
+pub mod release;
+pub mod rotate;
+pub mod state;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -19,7 +22,6 @@ use crate::engine::execute::{Executor, Outcome, StepFailed};
 use crate::engine::observe::{self, Observed};
 use crate::engine::plan::Plan;
 use crate::engine::{docker, ops, reconcile};
-use crate::secrets::ensure_secrets;
 pub use project::{Project, ScaleError};
 
 /// Everything `up` and `plan` work from.
@@ -36,26 +38,64 @@ pub struct Prepared {
     pub options: reconcile::Options,
 }
 
+/// A recorded release's images: `prepare_for` deploys exactly these.
+pub struct Pin {
+    pub service_image: String,
+    /// Image IDs by reference.
+    pub image_ids: std::collections::BTreeMap<String, String>,
+}
+
+impl Pin {
+    pub fn of(release: &crate::releases::Release) -> Pin {
+        Pin {
+            service_image: release.service_image.clone(),
+            image_ids: release.image_ids(),
+        }
+    }
+}
+
 /// Loads secrets, the images present, the desired and the observed state, and the plan.
-pub async fn prepare(project: &Project, options: reconcile::Options) -> anyhow::Result<Prepared> {
-    let secrets = ensure_secrets(&project.state)?;
-    let docker = docker::connect().await?;
-    let service_image = images::cached_service_image_tag(&project.state_root).await?;
-    let gateway = files::gateway(project)?;
-    let profile = &project.loaded.profile;
+pub async fn prepare(
+    docker: &Docker,
+    project: &Project,
+    options: reconcile::Options,
+) -> anyhow::Result<Prepared> {
+    prepare_for(docker, project, options, None).await
+}
+
+/// [`prepare`], with a release's images pinned when given.
+pub async fn prepare_for(
+    docker: &Docker,
+    project: &Project,
+    options: reconcile::Options,
+    pin: Option<&Pin>,
+) -> anyhow::Result<Prepared> {
+    let docker = docker.clone();
+    let mut observed = observe::observe(&docker, &project.name)
+        .await
+        .context("cannot list the project's containers")?;
+    let secrets = state::secrets(&docker, project, &observed.volumes).await?;
+    let service_image = match pin {
+        Some(pin) => pin.service_image.clone(),
+        None => images::cached_service_image_tag(&project.state_root).await?,
+    };
+    let gateway = files::gateway(&docker, project).await?;
     let mut desired = DesiredState::build(DesiredInput {
         project: &project.name,
-        profile,
+        profile: &project.loaded.profile,
         secrets,
         service_image: &service_image,
         image_ids: &HashMap::new(),
         gateway,
         files: Default::default(),
     });
-    let (image_ids, missing_images) = images::present(&docker, &desired.images()).await?;
+    let (image_ids, mut missing_images) = images::present(&docker, &desired.images()).await?;
     desired.set_image_ids(&image_ids);
+    if let Some(pin) = pin {
+        missing_images.extend(images::pin(&docker, &mut desired, &image_ids, &pin.image_ids).await);
+    }
     let deployed = DeployedFiles::new(&project.state.dir);
-    let observed = observe_for(&docker, &desired, &deployed).await?;
+    annotate(&docker, &mut observed, &desired, &deployed).await;
     let plan = reconcile::reconcile(&desired, &observed, options);
     Ok(Prepared {
         docker,
@@ -79,6 +119,18 @@ pub async fn observe_for(
     let mut observed = observe::observe(docker, &desired.project)
         .await
         .context("cannot list the project's containers")?;
+    annotate(docker, &mut observed, desired, deployed).await;
+    Ok(observed)
+}
+
+/// Adds to what runs the digests of the files copied into containers and the bind-mount
+/// sources that are missing.
+async fn annotate(
+    docker: &Docker,
+    observed: &mut Observed,
+    desired: &DesiredState,
+    deployed: &DeployedFiles,
+) {
     let gateway_files = desired.final_gateway_files().and_then(Result::ok);
     for container in &mut observed.containers {
         let files = match &desired.gateway {
@@ -109,7 +161,6 @@ pub async fn observe_for(
             .map(|directory| directory.path.clone())
             .collect();
     }
-    Ok(observed)
 }
 
 impl Prepared {

@@ -259,6 +259,19 @@ impl DesiredState {
         }
     }
 
+    /// Runs these images by ID instead of by their references (a rollback whose tags have
+    /// been moved to other images since).
+    pub fn pin_images(&mut self, ids_by_reference: &HashMap<String, String>) {
+        for service in &mut self.services {
+            if let Some(id) = ids_by_reference.get(&service.spec.image) {
+                service.spec.image = id.clone();
+                service.spec.image_id = Some(id.clone());
+                service.record = service.spec.record(&self.secrets);
+                service.hash = service.record.hash();
+            }
+        }
+    }
+
     pub fn service(&self, name: &str) -> Option<&DesiredService> {
         self.services.iter().find(|service| service.name == name)
     }

@@ -24,6 +24,7 @@ async fn exec(
     docker: &Docker,
     name: &str,
     command: Vec<String>,
+    env: Vec<String>,
     mut output: impl FnMut(bool, &[u8]) -> Result<(), OpError>,
 ) -> Result<i64, OpError> {
     let exec = docker
@@ -31,6 +32,7 @@ async fn exec(
             name,
             ExecConfig {
                 cmd: Some(command),
+                env: (!env.is_empty()).then_some(env),
                 attach_stdout: Some(true),
                 attach_stderr: Some(true),
                 ..Default::default()
@@ -65,10 +67,21 @@ pub async fn exec_capture(
     name: &str,
     command: &[&str],
 ) -> Result<ExecOutput, OpError> {
+    exec_capture_with_env(docker, name, command, &[]).await
+}
+
+/// [`exec_capture`] with extra `NAME=value` environment variables for the command (the way
+/// to hand it a secret: never on its command line).
+pub async fn exec_capture_with_env(
+    docker: &Docker,
+    name: &str,
+    command: &[&str],
+    env: &[String],
+) -> Result<ExecOutput, OpError> {
     let mut stdout = String::new();
     let mut stderr = String::new();
     let argv = command.iter().map(|part| (*part).to_owned()).collect();
-    let exit_code = exec(docker, name, argv, |is_stderr, bytes| {
+    let exit_code = exec(docker, name, argv, env.to_vec(), |is_stderr, bytes| {
         let text = String::from_utf8_lossy(bytes);
         if is_stderr {
             stderr.push_str(&text);
@@ -96,13 +109,19 @@ pub async fn exec_attached(
         container: name.to_owned(),
         message: format!("cannot write the command's output: {error}"),
     };
-    let code = exec(docker, name, command.to_vec(), |is_stderr, bytes| {
-        if is_stderr {
-            std::io::stderr().write_all(bytes).map_err(write_failed)
-        } else {
-            std::io::stdout().write_all(bytes).map_err(write_failed)
-        }
-    })
+    let code = exec(
+        docker,
+        name,
+        command.to_vec(),
+        vec![],
+        |is_stderr, bytes| {
+            if is_stderr {
+                std::io::stderr().write_all(bytes).map_err(write_failed)
+            } else {
+                std::io::stdout().write_all(bytes).map_err(write_failed)
+            }
+        },
+    )
     .await?;
     std::io::stdout().flush().map_err(write_failed)?;
     Ok(code)

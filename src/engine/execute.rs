@@ -36,7 +36,7 @@ pub struct StepFailed {
     pub action: String,
     pub target: String,
     pub service: Option<String>,
-    #[source]
+    // Part of the message, so not also reported as a cause.
     pub source: OpError,
 }
 

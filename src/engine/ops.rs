@@ -14,17 +14,17 @@ use futures_util::StreamExt;
 
 use super::create_body::CreateRequest;
 use super::desired::DeliveredFile;
-pub use super::exec::{exec_attached, exec_capture, ExecOutput};
+pub use super::exec::{exec_attached, exec_capture, exec_capture_with_env, ExecOutput};
 pub use super::plan::Readiness;
 use super::port_holder;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
+    // The source is part of the message, so it is not also reported as a cause.
     #[error("{action} {target}: {source}")]
     Engine {
         action: &'static str,
         target: String,
-        #[source]
         source: bollard::errors::Error,
     },
     #[error("{container} did not become healthy within {waited:?} (health: {status})\n{details}")]

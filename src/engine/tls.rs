@@ -1,14 +1,8 @@
-//! The gateway's self-signed certificate, generated once per project and kept private.
-
-use crate::state::{write_private_file, write_public_file, ProjectState, StateError};
+//! The gateway's TLS material when the profile names certificate and key files.
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("cannot generate a self-signed certificate: {0}")]
-    Generate(String),
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error("cannot read TLS file {path}: {source}")]
+    #[error("cannot read TLS file {path}: {source}; check gateway.tls.cert and gateway.tls.key in the profile")]
     Read {
         path: String,
         #[source]
@@ -16,33 +10,13 @@ pub enum TlsError {
     },
 }
 
-/// PEM certificate and key: the project's self-signed pair (made on first use), or the
-/// files the profile names.
-pub fn certificate(
-    state: &ProjectState,
-    files: Option<(&str, &str)>,
-) -> Result<(String, String), TlsError> {
-    let read = |path: &std::path::Path| {
+/// PEM certificate and key read from the files the profile names.
+pub fn read_pair(cert: &str, key: &str) -> Result<(String, String), TlsError> {
+    let read = |path: &str| {
         std::fs::read_to_string(path).map_err(|source| TlsError::Read {
-            path: path.display().to_string(),
+            path: path.to_owned(),
             source,
         })
     };
-    if let Some((cert, key)) = files {
-        return Ok((read(cert.as_ref())?, read(key.as_ref())?));
-    }
-    let dir = state.tls_dir();
-    let (cert_path, key_path) = (dir.join("tls.crt"), dir.join("tls.key"));
-    if cert_path.is_file() && key_path.is_file() {
-        return Ok((read(&cert_path)?, read(&key_path)?));
-    }
-    let names = vec!["localhost".to_owned(), state.project.clone()];
-    let generated = rcgen::generate_simple_self_signed(names)
-        .map_err(|error| TlsError::Generate(error.to_string()))?;
-    let cert = generated.cert.pem();
-    let key = generated.key_pair.serialize_pem();
-    write_private_file(&key_path, key.as_bytes())?;
-    write_public_file(&cert_path, cert.as_bytes())?;
-    tracing::info!(path = %cert_path.display(), "generated a self-signed certificate for the gateway");
-    Ok((cert, key))
+    Ok((read(cert)?, read(key)?))
 }

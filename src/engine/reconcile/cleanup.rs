@@ -40,6 +40,7 @@ pub fn leftover_cleanup(desired: &DesiredState, observed: &Observed) -> Plan {
 /// `tmctl down`: every container stopped (with its service's grace period) and removed,
 /// then the networks, and the volumes when asked.
 pub fn teardown(
+    project: &str,
     observed: &Observed,
     grace: &BTreeMap<String, std::time::Duration>,
     volumes: bool,
@@ -81,6 +82,19 @@ pub fn teardown(
         );
     }
     if volumes {
+        // The project's state (secrets, releases, audit) lives in a volume held by a
+        // container of its own; it goes with the other volumes.
+        let state_volume = crate::engine::project_store::volume_name(project);
+        if observed.volumes.contains(&state_volume) {
+            removed.push(builder.push(
+                Action::Remove {
+                    container: crate::engine::project_store::keeper_name(project),
+                },
+                None,
+                vec![],
+                Cause::DownVolumes,
+            ));
+        }
         for volume in &observed.volumes {
             builder.push(
                 Action::RemoveVolume {

@@ -59,6 +59,9 @@ struct Run<'a> {
     /// Per service, the steps after which its changed containers are ready for dependents.
     ready: BTreeMap<String, Vec<StepId>>,
     gateway: Gateway,
+    /// Per container name, the step that removes it: a new container of that name is
+    /// created only after it.
+    freed: BTreeMap<String, StepId>,
 }
 
 /// One replica slot of a service and what happens to it.
@@ -78,6 +81,7 @@ impl<'a> Run<'a> {
             early: Vec::new(),
             ready: BTreeMap::new(),
             gateway: Gateway::new(desired, observed),
+            freed: BTreeMap::new(),
         }
     }
 
@@ -277,13 +281,15 @@ impl<'a> Run<'a> {
         after: Vec<StepId>,
     ) -> StepId {
         let service_name = Some(service.name.as_str());
+        let mut before_create = self.infra.clone();
+        before_create.extend(self.freed.get(name));
         let create = self.builder.push(
             Action::Create {
                 container: name.to_owned(),
                 replica: number,
             },
             service_name,
-            self.infra.clone(),
+            before_create,
             cause.clone(),
         );
         let mut before_start = vec![create];
@@ -492,14 +498,16 @@ impl<'a> Run<'a> {
                 cause.clone(),
             )];
         }
-        vec![self.builder.push(
+        let removed = self.builder.push(
             Action::Remove {
                 container: container.name.clone(),
             },
             service,
             before,
             cause,
-        )]
+        );
+        self.freed.insert(container.name.clone(), removed);
+        vec![removed]
     }
 
     /// A leftover replacement that already runs the wanted configuration and whose slot is

@@ -542,3 +542,34 @@ fn service_env(profile: &mut Profile, key: &str, value: &str) {
         .environment
         .insert(key.into(), crate::profile::EnvValue::Text(value.into()));
 }
+
+#[test]
+fn a_replacement_is_created_only_after_a_leftover_of_its_name_is_gone() {
+    let dev = profile("dev");
+    let observed_before = running(&desired(&dev));
+    let mut edited = dev.clone();
+    service_env(&mut edited, "RUST_LOG", "debug");
+    let after = desired(&edited);
+    let mut observed = observed_before;
+    let service = after.service("service").expect("service");
+    observed.containers.push(container(
+        "service",
+        1,
+        "tm-t-service-1-next",
+        &service.hash,
+        &service.record,
+    ));
+    let plan = reconcile(&after, &observed, Options::default());
+    let find = |describe: &str| {
+        plan.steps
+            .iter()
+            .find(|s| s.action.describe() == describe && s.action.target() == "tm-t-service-1-next")
+            .unwrap_or_else(|| panic!("no {describe} of the leftover in\n{}", plan.to_text()))
+    };
+    let removed = find("remove").id;
+    assert!(
+        find("create").after.contains(&removed),
+        "{}",
+        plan.to_text()
+    );
+}

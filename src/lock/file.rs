@@ -1,5 +1,5 @@
-//! One `up`/`down` at a time per project: an exclusive lock on a file in the state dir.
-//! The kernel drops the lock when the holder dies, even by SIGKILL.
+//! An exclusive lock on a file in a directory (the backup catalog's): one writer at a time
+//! on this host. The kernel drops the lock when the holder dies, even by SIGKILL.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
