@@ -22,6 +22,8 @@ pub struct Replica<'a> {
     /// The container's name: its canonical one, or a temporary one during a replacement.
     pub name: &'a str,
     pub profile: &'a str,
+    /// A one-off container (a deploy hook), not a replica.
+    pub one_off: bool,
 }
 
 /// A create request plus the networks connected after create (older Engines take one).
@@ -55,7 +57,10 @@ pub fn create_body(spec: &ContainerSpec, replica: &Replica, secrets: &Secrets) -
         (labels::PROJECT.into(), project.into()),
         (labels::SERVICE.into(), replica.service.into()),
         (labels::CONTAINER_NUMBER.into(), replica.number.to_string()),
-        (labels::ONEOFF.into(), "False".into()),
+        (
+            labels::ONEOFF.into(),
+            if replica.one_off { "True" } else { "False" }.into(),
+        ),
         (labels::CONFIG_HASH.into(), record.hash()),
         (labels::TMCTL_PROFILE.into(), replica.profile.into()),
         (

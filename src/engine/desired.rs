@@ -9,7 +9,7 @@ use super::labels;
 use super::plan::{Readiness, ReloadKind};
 use super::spec::{ContainerSpec, RecordedConfig};
 use crate::profile::units::MountSource;
-use crate::profile::{DependencyCondition, Profile, UpdatePolicy};
+use crate::profile::{DependencyCondition, Hooks, Profile, UpdatePolicy};
 use crate::secrets::Secrets;
 
 #[derive(Debug, Clone)]
@@ -120,6 +120,7 @@ pub struct DesiredService {
     /// Dependencies and what this service needs of them before it starts.
     pub depends_on: Vec<(String, Readiness)>,
     pub update: UpdatePolicy,
+    pub hooks: Hooks,
     /// Files copied into every replica (not the gateway's: see [`GatewayFiles`]).
     pub files: Option<FileSet>,
 }
@@ -234,6 +235,7 @@ impl DesiredState {
                         .map(|(dependency, spec)| (dependency.clone(), readiness(spec.condition)))
                         .collect(),
                     update: service.update.clone(),
+                    hooks: service.hooks.clone(),
                     files: files.remove(name),
                 }
             })

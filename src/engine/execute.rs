@@ -145,11 +145,15 @@ impl Executor<'_> {
                         number: *replica,
                         name: container,
                         profile: &state.profile,
+                        one_off: false,
                     },
                     &state.secrets,
                 );
                 ops::create(docker, &request, container).await.map(|_| ())
             }
+            Action::RunHook {
+                container, command, ..
+            } => self.run_hook(service, container, command).await,
             Action::CopyFiles {
                 container,
                 upstreams,
@@ -186,6 +190,50 @@ impl Executor<'_> {
             Action::RemoveNetwork { network } => ops::remove_network(docker, network).await,
             Action::RemoveVolume { volume } => ops::remove_volume(docker, volume).await,
         }
+    }
+
+    /// A one-off container of the service's configuration running `command`: it must exit
+    /// 0 within the timeout; it is removed either way.
+    async fn run_hook(
+        &self,
+        service: &str,
+        container: &str,
+        command: &[String],
+    ) -> Result<(), OpError> {
+        let state = self.desired(container)?;
+        let mut spec = self.service(service, container)?.spec.clone();
+        spec.command = Some(command.to_vec());
+        spec.ports.clear();
+        spec.healthcheck = None;
+        spec.restart = crate::profile::RestartPolicy::No;
+        let request = create_body(
+            &spec,
+            &Replica {
+                project: self.project,
+                service,
+                number: 0,
+                name: container,
+                profile: &state.profile,
+                one_off: true,
+            },
+            &state.secrets,
+        );
+        // One left by an interrupted run.
+        ops::remove(self.docker, container).await?;
+        ops::create(self.docker, &request, container).await?;
+        let result = async {
+            ops::start(self.docker, container).await?;
+            ops::wait_ready(
+                self.docker,
+                container,
+                super::plan::Readiness::CompletedSuccessfully,
+                self.timeout,
+            )
+            .await
+        }
+        .await;
+        ops::remove(self.docker, container).await?;
+        result
     }
 
     fn desired(&self, target: &str) -> Result<&DesiredState, OpError> {

@@ -106,6 +106,13 @@ pub enum Action {
     Pause {
         seconds: u64,
     },
+    /// A deploy hook: a one-off container of the service's new configuration running
+    /// `command`; it must exit 0. It is removed afterwards.
+    RunHook {
+        container: String,
+        phase: String,
+        command: Vec<String>,
+    },
     RemoveNetwork {
         network: String,
     },
@@ -129,7 +136,8 @@ impl Action {
             | Action::Monitor { container, .. }
             | Action::Stop { container, .. }
             | Action::Remove { container }
-            | Action::Rename { container, .. } => container,
+            | Action::Rename { container, .. }
+            | Action::RunHook { container, .. } => container,
             Action::Pause { .. } => "",
         }
     }
@@ -178,6 +186,9 @@ impl Action {
             Action::Remove { .. } => "remove".into(),
             Action::Rename { to, .. } => format!("rename to {to}"),
             Action::Pause { seconds } => format!("pause {seconds}s"),
+            Action::RunHook { phase, command, .. } => {
+                format!("run {phase} hook `{}`", command.join(" "))
+            }
             Action::RemoveNetwork { .. } => "remove network".into(),
             Action::RemoveVolume { .. } => "remove volume".into(),
         }
@@ -219,6 +230,8 @@ pub enum Cause {
     },
     /// `up --wait`.
     WaitRequested,
+    /// The service's deploy hooks run around a change of it.
+    Hook,
 }
 
 impl fmt::Display for Cause {
@@ -240,6 +253,7 @@ impl fmt::Display for Cause {
             Cause::DownVolumes => f.write_str("down --volumes: its data is deleted"),
             Cause::Dependency { dependents } => write!(f, "needed by {}", dependents.join(", ")),
             Cause::WaitRequested => f.write_str("--wait"),
+            Cause::Hook => f.write_str("the service changes"),
         }
     }
 }

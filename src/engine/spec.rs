@@ -274,6 +274,7 @@ mod tests {
             number: 1,
             name: "tm-x-service-1",
             profile: "dev",
+            one_off: false,
         };
         let base_hash = base.record(&secrets).hash();
         let base_body =

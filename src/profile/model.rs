@@ -88,6 +88,52 @@ pub struct Service {
     pub update: UpdatePolicy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_grace_period: Option<Duration>,
+    /// Commands run in a one-off container of the service's new configuration.
+    #[serde(default, skip_serializing_if = "Hooks::is_empty")]
+    pub hooks: Hooks,
+}
+
+/// Deploy hooks of a service.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hooks {
+    /// Before any replica of the new configuration starts (e.g. migrations); a failing one
+    /// stops the update before any traffic moves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pre_deploy: Vec<HookCommand>,
+    /// After the update has finished.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_deploy: Vec<HookCommand>,
+}
+
+impl Hooks {
+    pub fn is_empty(&self) -> bool {
+        self.pre_deploy.is_empty() && self.post_deploy.is_empty()
+    }
+}
+
+/// A shell line, or an argument list run as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HookCommand {
+    Shell(String),
+    Argv(Vec<String>),
+}
+
+impl HookCommand {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            HookCommand::Shell(line) => line.trim().is_empty(),
+            HookCommand::Argv(argv) => argv.first().is_none_or(|first| first.trim().is_empty()),
+        }
+    }
+
+    pub fn argv(&self) -> Vec<String> {
+        match self {
+            HookCommand::Shell(line) => vec!["sh".into(), "-c".into(), line.clone()],
+            HookCommand::Argv(argv) => argv.clone(),
+        }
+    }
 }
 
 fn one() -> u32 {

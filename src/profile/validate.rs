@@ -258,6 +258,32 @@ fn check_service(
             ));
         }
     }
+    if service.update.parallelism == 0 {
+        problems.push((
+            path.key("update").key("parallelism"),
+            "`0` replicas at a time would never finish an update; use 1 or more".to_owned(),
+        ));
+    }
+    let ratio = service.update.max_failure_ratio;
+    if !(0.0..=1.0).contains(&ratio) || ratio.is_nan() {
+        problems.push((
+            path.key("update").key("max_failure_ratio"),
+            format!("`{ratio}` is not a share; use a number from 0 to 1, e.g. 0.25"),
+        ));
+    }
+    for (phase, commands) in [
+        ("pre_deploy", &service.hooks.pre_deploy),
+        ("post_deploy", &service.hooks.post_deploy),
+    ] {
+        for (index, command) in commands.iter().enumerate() {
+            if command.is_empty() {
+                problems.push((
+                    path.key("hooks").key(phase).index(index),
+                    "an empty command; write a shell line (\"tmctl migrate\") or an argument list ([tmctl, migrate])".to_owned(),
+                ));
+            }
+        }
+    }
     if service.update.order == UpdateOrder::StartFirst && !service.ports.is_empty() {
         problems.push((
             path.key("update").key("order"),

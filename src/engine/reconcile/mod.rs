@@ -11,6 +11,7 @@
 mod builder;
 mod cleanup;
 mod gateway;
+mod hooks;
 mod replace;
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,7 @@ pub fn reconcile(desired: &DesiredState, observed: &Observed, options: Options) 
         run.service(service, observed);
     }
     run.gateway_files(observed);
+    run.post_deploy_hooks();
     if options.wait {
         run.final_waits();
     }
@@ -62,6 +64,10 @@ struct Run<'a> {
     /// Per container name, the step that removes it: a new container of that name is
     /// created only after it.
     freed: BTreeMap<String, StepId>,
+    /// Steps every start and stop of the service at hand waits for (its pre-deploy hooks).
+    gate: Vec<StepId>,
+    /// Services that changed and have post-deploy hooks.
+    post_deploy: Vec<&'a DesiredService>,
 }
 
 /// One replica slot of a service and what happens to it.
@@ -82,6 +88,8 @@ impl<'a> Run<'a> {
             ready: BTreeMap::new(),
             gateway: Gateway::new(desired, observed),
             freed: BTreeMap::new(),
+            gate: Vec::new(),
+            post_deploy: Vec::new(),
         }
     }
 
@@ -192,11 +200,23 @@ impl<'a> Run<'a> {
             .filter(|c| c.number > service.replicas)
             .copied()
             .collect();
+        let changes = slots
+            .iter()
+            .any(|slot| matches!(slot, Slot::New(_) | Slot::Replace(..)));
+        self.gate = if changes {
+            self.pre_deploy_hooks(service)
+        } else {
+            Vec::new()
+        };
+        if changes && !service.hooks.post_deploy.is_empty() {
+            self.post_deploy.push(service);
+        }
         if self.gateway.is_in_front_of(&service.name) {
             self.upstream_service(service, &slots, &surplus, &leftovers, adopted);
         } else {
             self.plain_service(service, &slots, &surplus);
         }
+        self.gate.clear();
     }
 
     /// A service no gateway sends requests to.
@@ -298,6 +318,7 @@ impl<'a> Run<'a> {
         }
         before_start.extend(self.dependencies_ready(service));
         before_start.extend(self.early.iter().copied());
+        before_start.extend(self.gate.iter().copied());
         before_start.extend(after);
         let start = self.builder.push(
             Action::Start {
@@ -486,6 +507,8 @@ impl<'a> Run<'a> {
     ) -> Vec<StepId> {
         let service = Some(container.service.as_str());
         let mut before = after;
+        // Set only while the service being planned has pre-deploy hooks.
+        before.extend(self.gate.iter().copied());
         if container.is_running() {
             let grace_seconds = grace.map_or(10, |g| g.as_secs());
             before = vec![self.builder.push(

@@ -573,3 +573,47 @@ fn a_replacement_is_created_only_after_a_leftover_of_its_name_is_gone() {
         plan.to_text()
     );
 }
+
+#[test]
+fn pre_deploy_hooks_run_before_any_new_replica_starts_and_post_deploy_ones_last() {
+    let dev = profile("dev");
+    let observed = running(&desired(&dev));
+    let mut edited = dev.clone();
+    service_env(&mut edited, "RUST_LOG", "debug");
+    let service = edited.services.get_mut("service").expect("service");
+    service.hooks.pre_deploy = vec![crate::profile::HookCommand::Shell("tmctl migrate".into())];
+    service.hooks.post_deploy = vec![crate::profile::HookCommand::Argv(vec![
+        "tmctl".into(),
+        "warm-cache".into(),
+    ])];
+    let plan = reconcile(&desired(&edited), &observed, Options::default());
+    let text = plan.to_text();
+    let hook = plan
+        .steps
+        .iter()
+        .find(|s| s.action.describe() == "run pre-deploy hook `sh -c tmctl migrate`")
+        .unwrap_or_else(|| panic!("no pre-deploy hook in\n{text}"));
+    assert_eq!(hook.action.target(), "tm-t-service-pre-deploy-hook-1");
+    let start = plan
+        .steps
+        .iter()
+        .find(|s| s.action.describe() == "start" && s.action.target() == "tm-t-service-1-next")
+        .expect("start of the new replica");
+    assert!(start.after.contains(&hook.id), "{text}");
+    let last = plan.steps.last().expect("steps");
+    assert_eq!(
+        last.action.describe(),
+        "run post-deploy hook `tmctl warm-cache`",
+        "{text}"
+    );
+    assert!(
+        reconcile(
+            &desired(&edited),
+            &running(&desired(&edited)),
+            Options::default()
+        )
+        .steps
+        .is_empty(),
+        "hooks run only when the service changes"
+    );
+}
