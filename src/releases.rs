@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::engine::desired::DesiredState;
-use crate::engine::plan::{Action, Plan};
+use crate::engine::plan::{Action, Cause, Plan, Step};
 use crate::engine::project_store::ProjectStore;
 use crate::profile::Profile;
 
@@ -60,14 +60,18 @@ pub struct PlanSummary {
 impl PlanSummary {
     pub fn of(plan: &Plan) -> PlanSummary {
         let count =
-            |wanted: fn(&Action) -> bool| plan.steps.iter().filter(|s| wanted(&s.action)).count();
+            |wanted: &dyn Fn(&Step) -> bool| plan.steps.iter().filter(|s| wanted(s)).count();
+        let creates = |step: &Step| matches!(step.action, Action::Create { .. });
         PlanSummary {
             steps: plan.steps.len(),
-            created: count(
-                |a| matches!(a, Action::Create { container, .. } if !container.ends_with(crate::engine::reconcile::NEXT_SUFFIX)),
-            ),
-            replaced: count(|a| matches!(a, Action::Rename { .. })),
-            removed: count(|a| matches!(a, Action::Remove { .. })),
+            created: count(&|s| creates(s) && s.cause == Cause::Missing),
+            replaced: count(&|s| {
+                creates(s) && matches!(s.cause, Cause::ConfigChanged { .. } | Cause::ImageChanged)
+            }),
+            removed: count(&|s| {
+                matches!(s.action, Action::Remove { .. })
+                    && matches!(s.cause, Cause::ScaleDown { .. } | Cause::Orphan)
+            }),
             outages: plan.outages(),
         }
     }
