@@ -86,7 +86,7 @@ fn dev_stack_lifecycle() {
         }
         if line.contains("gateway-1") {
             assert!(
-                line.contains("write gateway config") || line.contains("reload gateway"),
+                line.contains("stage gateway config") || line.contains("reload gateway"),
                 "the gateway only reloads: {line}"
             );
         }

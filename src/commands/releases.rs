@@ -88,7 +88,14 @@ fn summary(release: &Release) -> serde_json::Value {
         "finished": release.finished,
         "operator": release.operator,
         "tmctl_version": release.tmctl_version,
-        "kind": release.kind,
+        "kind": match release.kind {
+            ReleaseKind::Up => "up",
+            ReleaseKind::Rollback { .. } => "rollback",
+        },
+        "rollback_to": match release.kind {
+            ReleaseKind::Rollback { to } => Some(to),
+            ReleaseKind::Up => None,
+        },
         "profile": release.profile_name,
         "profile_digest": release.profile_digest,
         "service_image": release.service_image,

@@ -6,7 +6,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bollard::Docker;
 
-use crate::engine::deployed_files::DeployedFiles;
 use crate::engine::events::EventSink;
 use crate::engine::execute::{Executor, Outcome, StepFailed};
 use crate::engine::observe::{self, Observed};
@@ -17,7 +16,6 @@ use crate::state::ProjectState;
 
 pub struct Teardown {
     docker: Docker,
-    deployed: DeployedFiles,
     pub project: String,
     pub observed: Observed,
     pub plan: Plan,
@@ -51,7 +49,6 @@ pub async fn prepare(
     let plan = reconcile::teardown(project, &observed, &grace, volumes);
     Ok(Teardown {
         docker,
-        deployed: DeployedFiles::new(&state.dir),
         project: project.to_owned(),
         observed,
         plan,
@@ -60,14 +57,13 @@ pub async fn prepare(
 
 impl Teardown {
     pub async fn execute(&self, events: &dyn EventSink) -> Result<Outcome, StepFailed> {
-        Executor {
-            docker: &self.docker,
-            project: &self.project,
-            desired: None,
-            deployed: &self.deployed,
-            timeout: Duration::from_secs(60),
+        Executor::new(
+            &self.docker,
+            &self.project,
+            None,
+            Duration::from_secs(60),
             events,
-        }
+        )
         .run(&self.plan)
         .await
     }

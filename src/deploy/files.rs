@@ -10,7 +10,10 @@ use crate::engine::plan::ReloadKind;
 use crate::engine::tls;
 use crate::render::{self, templates, RenderOptions};
 
-/// The router's configuration, relative to /etc/nginx.
+/// Where the gateway's files go in its containers.
+const GATEWAY_DIRECTORY: &str = "/etc/nginx";
+
+/// The router's configuration, relative to the gateway directory.
 pub const ROUTER_CONF: &str = "router.conf";
 
 /// The gateway's files as a function of its upstream servers.
@@ -68,7 +71,7 @@ pub async fn gateway(docker: &Docker, project: &Project) -> anyhow::Result<Optio
             });
         }
         Ok(FileSet {
-            directory: "/etc/nginx".into(),
+            directory: GATEWAY_DIRECTORY.into(),
             files,
             reload: ReloadKind::Nginx,
         })
@@ -79,6 +82,7 @@ pub async fn gateway(docker: &Docker, project: &Project) -> anyhow::Result<Optio
         .context("cannot render the gateway's nginx configuration")?;
     Ok(Some(GatewayFiles::new(
         &gateway.service,
+        GATEWAY_DIRECTORY,
         &gateway.upstream.service,
         upstream_port,
         Box::new(render),

@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bollard::Docker;
 
-use crate::engine::deployed_files::{self, DeployedFiles};
+use crate::engine::deployed_files;
 use crate::engine::desired::{DesiredInput, DesiredState};
 use crate::engine::events::EventSink;
 use crate::engine::execute::{Executor, Outcome, StepFailed};
@@ -30,7 +30,6 @@ pub struct Prepared {
     pub desired: DesiredState,
     pub observed: Observed,
     pub plan: Plan,
-    pub deployed: DeployedFiles,
     /// Images the profile runs that the Engine does not have.
     pub missing_images: Vec<String>,
     /// The content-hash tag of this executable's service image.
@@ -94,15 +93,13 @@ pub async fn prepare_for(
     if let Some(pin) = pin {
         missing_images.extend(images::pin(&docker, &mut desired, &image_ids, &pin.image_ids).await);
     }
-    let deployed = DeployedFiles::new(&project.state.dir);
-    annotate(&docker, &mut observed, &desired, &deployed).await;
+    annotate(&docker, &mut observed, &desired).await;
     let plan = reconcile::reconcile(&desired, &observed, options);
     Ok(Prepared {
         docker,
         desired,
         observed,
         plan,
-        deployed,
         missing_images,
         service_image,
         options,
@@ -111,47 +108,29 @@ pub async fn prepare_for(
 
 /// What runs, with the digests of the files copied into containers and the bind-mount
 /// sources that are missing.
-pub async fn observe_for(
-    docker: &Docker,
-    desired: &DesiredState,
-    deployed: &DeployedFiles,
-) -> anyhow::Result<Observed> {
+pub async fn observe_for(docker: &Docker, desired: &DesiredState) -> anyhow::Result<Observed> {
     let mut observed = observe::observe(docker, &desired.project)
         .await
         .context("cannot list the project's containers")?;
-    annotate(docker, &mut observed, desired, deployed).await;
+    annotate(docker, &mut observed, desired).await;
     Ok(observed)
 }
 
 /// Adds to what runs the digests of the files copied into containers and the bind-mount
 /// sources that are missing.
-async fn annotate(
-    docker: &Docker,
-    observed: &mut Observed,
-    desired: &DesiredState,
-    deployed: &DeployedFiles,
-) {
-    let gateway_files = desired.final_gateway_files().and_then(Result::ok);
+async fn annotate(docker: &Docker, observed: &mut Observed, desired: &DesiredState) {
     for container in &mut observed.containers {
-        let files = match &desired.gateway {
-            Some(gateway) if gateway.service == container.service => gateway_files.as_ref(),
+        let directory = match &desired.gateway {
+            Some(gateway) if gateway.service == container.service => Some(&gateway.directory),
             _ => desired
                 .service(&container.service)
-                .and_then(|service| service.files.as_ref()),
+                .and_then(|service| service.files.as_ref())
+                .map(|files| &files.directory),
         };
-        let Some(files) = files else {
-            continue;
-        };
-        container.files_digest = match deployed.recorded(&container.name, &container.id) {
-            Some(digest) => Some(digest),
-            None => {
-                let digest = deployed_files::read_back(docker, &container.name, files).await;
-                if let Some(digest) = &digest {
-                    deployed.record(&container.name, &container.id, digest);
-                }
-                digest
-            }
-        };
+        if let Some(directory) = directory {
+            container.files_digest =
+                deployed_files::read_digest(docker, &container.name, directory).await;
+        }
     }
     if docker::engine_is_local() {
         observed.missing_directories = desired
@@ -178,14 +157,13 @@ impl Prepared {
         timeout: Duration,
         events: &dyn EventSink,
     ) -> Result<Outcome, StepFailed> {
-        Executor {
-            docker: &self.docker,
-            project: &self.desired.project,
-            desired: Some(&self.desired),
-            deployed: &self.deployed,
+        Executor::new(
+            &self.docker,
+            &self.desired.project,
+            Some(&self.desired),
             timeout,
             events,
-        }
+        )
         .run(&self.plan)
         .await
     }
@@ -193,19 +171,18 @@ impl Prepared {
     /// After a failed or interrupted run: containers under temporary names leave the
     /// gateway and go, so every container is under its own name again.
     pub async fn remove_leftovers(&self, events: &dyn EventSink) -> anyhow::Result<()> {
-        let observed = observe_for(&self.docker, &self.desired, &self.deployed).await?;
+        let observed = observe_for(&self.docker, &self.desired).await?;
         let plan = reconcile::leftover_cleanup(&self.desired, &observed);
         if plan.steps.is_empty() {
             return Ok(());
         }
-        Executor {
-            docker: &self.docker,
-            project: &self.desired.project,
-            desired: Some(&self.desired),
-            deployed: &self.deployed,
-            timeout: Duration::from_secs(30),
+        Executor::new(
+            &self.docker,
+            &self.desired.project,
+            Some(&self.desired),
+            Duration::from_secs(30),
             events,
-        }
+        )
         .run(&plan)
         .await?;
         Ok(())

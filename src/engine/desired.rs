@@ -70,6 +70,8 @@ type GatewayRenderer = dyn Fn(&[String]) -> Result<FileSet, String> + Send + Syn
 /// The gateway's files depend on the upstream servers it should send requests to.
 pub struct GatewayFiles {
     pub service: String,
+    /// Where the files go in the gateway's containers.
+    pub directory: String,
     pub upstream_service: String,
     pub upstream_port: u16,
     render: Box<GatewayRenderer>,
@@ -88,12 +90,14 @@ impl GatewayFiles {
     /// `render` receives `container:port` servers and returns the gateway's files.
     pub fn new(
         service: &str,
+        directory: &str,
         upstream_service: &str,
         upstream_port: u16,
         render: Box<GatewayRenderer>,
     ) -> GatewayFiles {
         GatewayFiles {
             service: service.to_owned(),
+            directory: directory.to_owned(),
             upstream_service: upstream_service.to_owned(),
             upstream_port,
             render,

@@ -10,7 +10,7 @@ use bollard::Docker;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::create_body::{create_body, Replica};
-use super::deployed_files::DeployedFiles;
+use super::deployed_files;
 use super::desired::{DesiredState, FileSet};
 use super::events::{EventSink, StepEvent, StepStatus};
 use super::labels;
@@ -23,21 +23,20 @@ pub struct Executor<'a> {
     pub project: &'a str,
     /// What container steps create and copy; `None` for plans that only remove (down).
     pub desired: Option<&'a DesiredState>,
-    pub deployed: &'a DeployedFiles,
     /// Longest wait for one container to become ready.
     pub timeout: Duration,
     pub events: &'a dyn EventSink,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("step #{step} ({action} {target}) failed: {source}")]
+#[error("step #{step} ({action} {target}) failed: {error}")]
 pub struct StepFailed {
     pub step: StepId,
     pub action: String,
     pub target: String,
     pub service: Option<String>,
     // Part of the message, so not also reported as a cause.
-    pub source: OpError,
+    pub error: OpError,
 }
 
 /// What a run did.
@@ -46,7 +45,23 @@ pub struct Outcome {
     pub finished: Vec<StepId>,
 }
 
-impl Executor<'_> {
+impl<'a> Executor<'a> {
+    pub fn new(
+        docker: &'a Docker,
+        project: &'a str,
+        desired: Option<&'a DesiredState>,
+        timeout: Duration,
+        events: &'a dyn EventSink,
+    ) -> Executor<'a> {
+        Executor {
+            docker,
+            project,
+            desired,
+            timeout,
+            events,
+        }
+    }
+
     pub async fn run(&self, plan: &Plan) -> Result<Outcome, StepFailed> {
         let mut pending: BTreeMap<StepId, &Step> =
             plan.steps.iter().map(|step| (step.id, step)).collect();
@@ -102,7 +117,7 @@ impl Executor<'_> {
                             action: step.action.describe(),
                             target: step.action.target().to_owned(),
                             service: step.service.clone(),
-                            source,
+                            error: source,
                         });
                     }
                 }
@@ -157,19 +172,22 @@ impl Executor<'_> {
             Action::CopyFiles {
                 container,
                 upstreams,
+                staged,
             } => {
                 let files = self.files(service, container, upstreams.as_deref())?;
-                ops::upload_files(docker, container, &files.directory, &files.files).await?;
-                let id = docker
-                    .inspect_container(container, None)
-                    .await
-                    .map_err(engine_error("cannot inspect", container))?
-                    .id
-                    .unwrap_or_default();
-                self.deployed.record(container, &id, &files.digest());
-                Ok(())
+                let mut copies = files.files.clone();
+                copies.push(deployed_files::marker(&files));
+                if *staged {
+                    for file in &mut copies {
+                        file.path = format!("{}/{}", reload::STAGING, file.path);
+                    }
+                }
+                ops::upload_files(docker, container, &files.directory, &copies).await
             }
-            Action::Reload { container, how } => reload::reload(docker, container, how).await,
+            Action::Reload { container, how } => {
+                let directory = self.files_directory(service, container)?;
+                reload::reload(docker, container, how, &directory).await
+            }
             Action::Start { container } => ops::start(docker, container).await,
             Action::WaitReady { container, until } => {
                 ops::wait_ready(docker, container, *until, self.timeout).await
@@ -202,7 +220,13 @@ impl Executor<'_> {
     ) -> Result<(), OpError> {
         let state = self.desired(container)?;
         let mut spec = self.service(service, container)?.spec.clone();
-        spec.command = Some(command.to_vec());
+        // The command runs as written, whatever the image's entrypoint.
+        let (program, arguments) = command.split_first().ok_or_else(|| OpError::Other {
+            container: container.to_owned(),
+            message: "an empty hook command".into(),
+        })?;
+        spec.entrypoint = Some(vec![program.clone()]);
+        spec.command = Some(arguments.to_vec());
         spec.ports.clear();
         spec.healthcheck = None;
         spec.restart = crate::profile::RestartPolicy::No;
@@ -254,6 +278,22 @@ impl Executor<'_> {
                 container: container.to_owned(),
                 message: format!("service `{service}` is not in the desired state"),
             })
+    }
+
+    /// Where the service's delivered files live in its containers.
+    fn files_directory(&self, service: &str, container: &str) -> Result<String, OpError> {
+        match &self.desired(container)?.gateway {
+            Some(gateway) if gateway.service == service => Ok(gateway.directory.clone()),
+            _ => self
+                .service(service, container)?
+                .files
+                .as_ref()
+                .map(|files| files.directory.clone())
+                .ok_or_else(|| OpError::Other {
+                    container: container.to_owned(),
+                    message: format!("service `{service}` has no files to reload"),
+                }),
+        }
     }
 
     fn files(

@@ -20,12 +20,12 @@ use super::port_holder;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
-    // The source is part of the message, so it is not also reported as a cause.
-    #[error("{action} {target}: {source}")]
+    // The Engine's error is part of the message, so it is not also reported as a cause.
+    #[error("{action} {target}: {error}")]
     Engine {
         action: &'static str,
         target: String,
-        source: bollard::errors::Error,
+        error: bollard::errors::Error,
     },
     #[error("{container} did not become healthy within {waited:?} (health: {status})\n{details}")]
     NotHealthy {
@@ -51,7 +51,7 @@ pub fn engine_error<'a>(
     move |source| OpError::Engine {
         action,
         target: target.to_owned(),
-        source,
+        error: source,
     }
 }
 
@@ -100,7 +100,7 @@ pub async fn start(docker: &Docker, name: &str) -> Result<(), OpError> {
         return Err(OpError::Engine {
             action: "cannot start",
             target: name.to_owned(),
-            source,
+            error: source,
         });
     };
     let holder = port_holder::describe(docker, port, name)
@@ -126,7 +126,7 @@ pub async fn stop(docker: &Docker, name: &str, grace: Option<Duration>) -> Resul
         Err(source) => Err(OpError::Engine {
             action: "cannot stop",
             target: name.to_owned(),
-            source,
+            error: source,
         }),
     }
 }
@@ -144,7 +144,7 @@ pub async fn remove(docker: &Docker, name: &str) -> Result<(), OpError> {
         Err(source) => Err(OpError::Engine {
             action: "cannot remove",
             target: name.to_owned(),
-            source,
+            error: source,
         }),
     }
 }
@@ -166,7 +166,7 @@ pub async fn remove_network(docker: &Docker, name: &str) -> Result<(), OpError> 
         Err(error) if !is_not_found(&error) => Err(OpError::Engine {
             action: "cannot remove network",
             target: name.to_owned(),
-            source: error,
+            error,
         }),
         _ => Ok(()),
     }
@@ -178,7 +178,7 @@ pub async fn remove_volume(docker: &Docker, name: &str) -> Result<(), OpError> {
         Err(error) if !is_not_found(&error) => Err(OpError::Engine {
             action: "cannot remove volume",
             target: name.to_owned(),
-            source: error,
+            error,
         }),
         _ => Ok(()),
     }

@@ -69,11 +69,15 @@ pub enum Action {
         replica: u32,
     },
     /// Copy the service's files into the container; for the gateway, the nginx config with
-    /// exactly `upstreams` as servers.
+    /// exactly `upstreams` as servers. Into a running container they are `staged`: put
+    /// beside the live ones, which the next reload replaces in the same command, so the
+    /// files in place are always the ones loaded.
     CopyFiles {
         container: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         upstreams: Option<Vec<String>>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        staged: bool,
     },
     Reload {
         container: String,
@@ -156,8 +160,14 @@ impl Action {
             Action::Create { .. } => "create".into(),
             Action::CopyFiles {
                 upstreams: Some(upstreams),
+                staged,
                 ..
-            } => format!("write gateway config (upstreams: {})", upstreams.join(", ")),
+            } => format!(
+                "{} gateway config (upstreams: {})",
+                if *staged { "stage" } else { "write" },
+                upstreams.join(", ")
+            ),
+            Action::CopyFiles { staged: true, .. } => "stage files".into(),
             Action::CopyFiles { .. } => "copy files".into(),
             Action::Reload {
                 how: ReloadKind::NginxRouter { drain: true },

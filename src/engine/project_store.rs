@@ -54,7 +54,7 @@ impl ProjectStore {
             Err(source) => Err(OpError::Engine {
                 action: "cannot inspect",
                 target: keeper,
-                source,
+                error: source,
             }),
         }
     }
@@ -109,7 +109,7 @@ impl ProjectStore {
                 return Err(OpError::Engine {
                     action: "cannot create",
                     target: keeper,
-                    source,
+                    error: source,
                 })
             }
         }
@@ -225,7 +225,7 @@ pub async fn read_archive(
                 return Err(OpError::Engine {
                     action: "cannot read the project state from",
                     target: container.to_owned(),
-                    source,
+                    error: source,
                 })
             }
         }

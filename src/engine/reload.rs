@@ -11,19 +11,61 @@ use bollard::Docker;
 use super::ops::{self, engine_error, OpError};
 use super::plan::ReloadKind;
 
-pub async fn reload(docker: &Docker, container: &str, how: &ReloadKind) -> Result<(), OpError> {
+/// Where files are staged, beside the live ones (relative to their directory).
+pub const STAGING: &str = ".tmctl-staged";
+
+fn staging_dir(directory: &str) -> String {
+    format!("{}/{STAGING}", directory.trim_end_matches('/'))
+}
+
+/// A shell line moving the files staged in `directory` (if any) over the live ones; the
+/// reload command follows it in the same exec, so the live files are always the loaded
+/// ones, even when tmctl dies in between.
+fn promote(directory: &str) -> String {
+    let staged = staging_dir(directory);
+    format!(
+        "if [ -d '{staged}' ]; then cp -Rp '{staged}/.' '{directory}/' && rm -rf '{staged}'; fi"
+    )
+}
+
+/// Applies staged files and makes the container load them.
+pub async fn reload(
+    docker: &Docker,
+    container: &str,
+    how: &ReloadKind,
+    directory: &str,
+) -> Result<(), OpError> {
+    let promote = promote(directory);
     match how {
-        ReloadKind::Nginx => nginx_signal(docker, container, &["nginx", "-s", "reload"]).await,
-        ReloadKind::NginxRouter { drain } => reload_router(docker, container, *drain).await,
-        ReloadKind::HttpPost { port, path } => http_post(docker, container, *port, path).await,
-        ReloadKind::Restart => docker
-            .restart_container(
-                container,
-                Some(RestartContainerOptionsBuilder::default().t(10).build()),
-            )
-            .await
-            .map_err(engine_error("cannot restart", container)),
+        ReloadKind::Nginx => nginx_signal(docker, container, &promote, "nginx").await,
+        ReloadKind::NginxRouter { drain } => {
+            reload_router(docker, container, &promote, *drain).await
+        }
+        ReloadKind::HttpPost { port, path } => {
+            http_post(docker, container, &promote, *port, path).await
+        }
+        ReloadKind::Restart => {
+            run_shell(docker, container, &promote).await?;
+            docker
+                .restart_container(
+                    container,
+                    Some(RestartContainerOptionsBuilder::default().t(10).build()),
+                )
+                .await
+                .map_err(engine_error("cannot restart", container))
+        }
     }
+}
+
+async fn run_shell(docker: &Docker, container: &str, script: &str) -> Result<(), OpError> {
+    let result = ops::exec_capture(docker, container, &["sh", "-c", script]).await?;
+    if result.exit_code != 0 {
+        return Err(OpError::Other {
+            container: container.to_owned(),
+            message: format!("`{script}` failed: {}", result.stderr.trim()),
+        });
+    }
+    Ok(())
 }
 
 const ROUTER_CONF: &str = "/etc/nginx/router.conf";
@@ -32,18 +74,19 @@ const ROUTER_PID: &str = "/tmp/tmctl-router.pid";
 /// Reloads the router; with `drain`, waits until the workers of its old configuration have
 /// finished their requests and exited, since until then they may still send requests to
 /// replicas the new configuration dropped.
-async fn reload_router(docker: &Docker, container: &str, drain: bool) -> Result<(), OpError> {
+async fn reload_router(
+    docker: &Docker,
+    container: &str,
+    promote: &str,
+    drain: bool,
+) -> Result<(), OpError> {
     let old_workers = if drain {
         router_workers(docker, container).await?
     } else {
         BTreeSet::new()
     };
-    nginx_signal(
-        docker,
-        container,
-        &["nginx", "-c", ROUTER_CONF, "-s", "reload"],
-    )
-    .await?;
+    let nginx = format!("nginx -c {ROUTER_CONF}");
+    nginx_signal(docker, container, promote, &nginx).await?;
     if drain {
         wait_for_workers_to_exit(docker, container, &old_workers).await?;
     }
@@ -51,15 +94,21 @@ async fn reload_router(docker: &Docker, container: &str, drain: bool) -> Result<
     Ok(())
 }
 
-/// Sends a reload signal through `nginx -s`; on failure, says what `nginx -t` says.
-async fn nginx_signal(docker: &Docker, container: &str, command: &[&str]) -> Result<(), OpError> {
-    let result = ops::exec_capture(docker, container, command).await?;
+/// After `promote`, `NGINX -s reload` (NGINX: the nginx command with its `-c`); on failure,
+/// says what `NGINX -t` says.
+async fn nginx_signal(
+    docker: &Docker,
+    container: &str,
+    promote: &str,
+    nginx: &str,
+) -> Result<(), OpError> {
+    let script = format!("{promote} && {nginx} -s reload");
+    let result = ops::exec_capture(docker, container, &["sh", "-c", &script]).await?;
     if result.exit_code == 0 {
         return Ok(());
     }
-    let mut test: Vec<&str> = command[..command.len() - 2].to_vec();
-    test.push("-t");
-    let checked = ops::exec_capture(docker, container, &test).await?;
+    let test = format!("{nginx} -t");
+    let checked = ops::exec_capture(docker, container, &["sh", "-c", &test]).await?;
     Err(OpError::Other {
         container: container.to_owned(),
         message: format!(
@@ -109,10 +158,16 @@ async fn wait_for_workers_to_exit(
 
 /// POSTs to `http://127.0.0.1:PORT/PATH` from inside the container (wget or curl, whichever
 /// the image has).
-async fn http_post(docker: &Docker, container: &str, port: u16, path: &str) -> Result<(), OpError> {
+async fn http_post(
+    docker: &Docker,
+    container: &str,
+    promote: &str,
+    port: u16,
+    path: &str,
+) -> Result<(), OpError> {
     let url = format!("http://127.0.0.1:{port}{path}");
     let script = format!(
-        "if command -v wget >/dev/null; then wget -q -O /dev/null --post-data= '{url}'; else curl -fsS -o /dev/null -X POST '{url}'; fi"
+        "{promote} && if command -v wget >/dev/null; then wget -q -O /dev/null --post-data= '{url}'; else curl -fsS -o /dev/null -X POST '{url}'; fi"
     );
     let result = ops::exec_capture(docker, container, &["sh", "-c", &script]).await?;
     if result.exit_code != 0 {

@@ -112,7 +112,7 @@ pub async fn acquire(
                 });
             }
             Err(OpError::Engine {
-                source:
+                error:
                     bollard::errors::Error::DockerResponseServerError {
                         status_code: 409, ..
                     },
@@ -167,7 +167,7 @@ async fn create(
         .map_err(|source| OpError::Engine {
             action: "cannot create",
             target: name.to_owned(),
-            source,
+            error: source,
         })?;
     write_heartbeat(docker, &created.id).await;
     Ok(created.id)

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod load;
 pub mod stack;
 
 use tmctl::profile::{LoadedProfile, ProfileError, ProfileStore, Variables};

@@ -98,6 +98,7 @@ impl Run<'_> {
                 Action::CopyFiles {
                     container: container.clone(),
                     upstreams: Some(upstreams.clone()),
+                    staged: true,
                 },
                 service.as_deref(),
                 [after.clone(), self.gateway.chain.clone()].concat(),
@@ -329,6 +330,7 @@ impl Run<'_> {
                 Action::CopyFiles {
                     container: container.name.clone(),
                     upstreams: Some(self.gateway.final_upstreams.clone()),
+                    staged: true,
                 },
                 Some(&service),
                 self.gateway.chain.clone(),

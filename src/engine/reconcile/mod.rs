@@ -349,6 +349,7 @@ impl<'a> Run<'a> {
             Action::CopyFiles {
                 container: name.to_owned(),
                 upstreams,
+                staged: false,
             },
             Some(&service.name),
             vec![create],
@@ -361,7 +362,7 @@ impl<'a> Run<'a> {
         let mut before = self.dependencies_ready(service);
         before.extend(self.early.iter().copied());
         before.extend(self.infra.iter().copied());
-        if let Some(copy) = self.copy_files_if_changed(service, container, before.clone()) {
+        if let Some(copy) = self.copy_files_if_changed(service, container, before.clone(), false) {
             before.push(copy);
         }
         let start = self.builder.push(
@@ -375,11 +376,14 @@ impl<'a> Run<'a> {
         self.wait_for_dependents(service, &container.name, start)
     }
 
+    /// Copies the service's files into `container` when what it has differs; `staged` for
+    /// a running container (a reload applies them).
     fn copy_files_if_changed(
         &mut self,
         service: &DesiredService,
         container: &ObservedContainer,
         after: Vec<StepId>,
+        staged: bool,
     ) -> Option<StepId> {
         if self.gateway.service() == Some(service.name.as_str()) {
             let wanted = self.gateway.final_digest();
@@ -390,6 +394,7 @@ impl<'a> Run<'a> {
                 Action::CopyFiles {
                     container: container.name.clone(),
                     upstreams: Some(self.gateway.final_upstreams(self.desired)),
+                    staged,
                 },
                 Some(&service.name),
                 after,
@@ -404,6 +409,7 @@ impl<'a> Run<'a> {
             Action::CopyFiles {
                 container: container.name.clone(),
                 upstreams: None,
+                staged,
             },
             Some(&service.name),
             after,
@@ -413,7 +419,7 @@ impl<'a> Run<'a> {
 
     /// A running, up-to-date container whose delivered files changed: copy and reload.
     fn sync_files(&mut self, service: &DesiredService, container: &ObservedContainer) {
-        let Some(copy) = self.copy_files_if_changed(service, container, vec![]) else {
+        let Some(copy) = self.copy_files_if_changed(service, container, vec![], true) else {
             return;
         };
         if self.gateway.service() == Some(service.name.as_str()) {

@@ -26,6 +26,7 @@ fn gateway(profile: &Profile, extra: &'static str) -> Option<GatewayFiles> {
     let settings = profile.gateway.as_ref()?;
     Some(GatewayFiles::new(
         &settings.service,
+        "/etc/nginx",
         &settings.upstream.service,
         settings.upstream.port,
         Box::new(move |servers: &[String]| {
@@ -196,14 +197,14 @@ fn an_environment_change_of_the_service_rolls_it_behind_the_gateway() {
 #3 wait until healthy tm-t-redis-1 — needed by service
 #4 start tm-t-service-1-next after #1,#2,#3 — config changed: environment.RUST_LOG
 #5 wait until healthy tm-t-service-1-next after #4 — needed by gateway
-#6 write gateway config (upstreams: tm-t-service-1, tm-t-service-1-next) tm-t-gateway-1 after #5 — upstream servers changed
+#6 stage gateway config (upstreams: tm-t-service-1, tm-t-service-1-next) tm-t-gateway-1 after #5 — upstream servers changed
 #7 reload gateway router tm-t-gateway-1 after #6 — upstream servers changed
-#8 write gateway config (upstreams: tm-t-service-1-next) tm-t-gateway-1 after #7 — upstream servers changed
+#8 stage gateway config (upstreams: tm-t-service-1-next) tm-t-gateway-1 after #7 — upstream servers changed
 #9 reload gateway router, drain old workers tm-t-gateway-1 after #8 — upstream servers changed
 #10 stop (grace 10s) tm-t-service-1 after #9 — config changed: environment.RUST_LOG
 #11 remove tm-t-service-1 after #10 — config changed: environment.RUST_LOG
 #12 rename to tm-t-service-1 tm-t-service-1-next after #11 — config changed: environment.RUST_LOG
-#13 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 after #9,#12 — upstream servers changed
+#13 stage gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 after #9,#12 — upstream servers changed
 #14 reload gateway router tm-t-gateway-1 after #13 — upstream servers changed
 "
     );
@@ -251,7 +252,7 @@ fn scaling_up_adds_replicas_to_the_gateway_once_they_are_ready() {
 #6 create tm-t-service-3 — missing
 #7 start tm-t-service-3 after #2,#3,#6 — missing
 #8 wait until healthy tm-t-service-3 after #7 — needed by gateway
-#9 write gateway config (upstreams: tm-t-service-1, tm-t-service-2, tm-t-service-3) tm-t-gateway-1 after #5,#8 — upstream servers changed
+#9 stage gateway config (upstreams: tm-t-service-1, tm-t-service-2, tm-t-service-3) tm-t-gateway-1 after #5,#8 — upstream servers changed
 #10 reload gateway router tm-t-gateway-1 after #9 — upstream servers changed
 "
     );
@@ -265,7 +266,7 @@ fn scaling_down_drains_the_gateway_before_stopping_replicas() {
     assert_eq!(
         plan_text(&desired(&profile("dev")), &observed),
         "\
-#1 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — upstream servers changed
+#1 stage gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — upstream servers changed
 #2 reload gateway router, drain old workers tm-t-gateway-1 after #1 — upstream servers changed
 #3 stop (grace 10s) tm-t-service-2 after #2 — scale: service wants 1 replica(s)
 #4 remove tm-t-service-2 after #3 — scale: service wants 1 replica(s)
@@ -304,7 +305,7 @@ fn a_leftover_replacement_leaves_the_gateway_and_goes() {
         &Value::Null,
     ));
     let expected = "\
-#1 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — upstream servers changed
+#1 stage gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — upstream servers changed
 #2 reload gateway router, drain old workers tm-t-gateway-1 after #1 — upstream servers changed
 #3 stop (grace 10s) tm-t-service-1-next after #2 — leftover of an interrupted update
 #4 remove tm-t-service-1-next after #3 — leftover of an interrupted update
@@ -330,7 +331,7 @@ fn an_up_to_date_leftover_whose_old_replica_is_gone_takes_its_slot() {
         plan_text(&desired, &observed),
         "\
 #1 rename to tm-t-service-1 tm-t-service-1-next — leftover replacement already up to date
-#2 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 after #1 — upstream servers changed
+#2 stage gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 after #1 — upstream servers changed
 #3 reload gateway router tm-t-gateway-1 after #2 — upstream servers changed
 "
     );
@@ -365,7 +366,7 @@ fn a_gateway_only_change_copies_the_config_and_reloads() {
     assert_eq!(
         plan_text(&desired_with(&dev, "gzip on;", "pg"), &observed),
         "\
-#1 write gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — files changed
+#1 stage gateway config (upstreams: tm-t-service-1) tm-t-gateway-1 — files changed
 #2 reload gateway router tm-t-gateway-1 after #1 — files changed
 #3 reload gateway tm-t-gateway-1 after #2 — files changed
 "
@@ -384,7 +385,7 @@ fn new_tls_material_reaches_the_gateway_without_a_restart() {
     assert_eq!(
         plan.to_text(),
         "\
-#1 write gateway config (upstreams: tm-t-service-1, tm-t-service-2) tm-t-gateway-1 — files changed
+#1 stage gateway config (upstreams: tm-t-service-1, tm-t-service-2) tm-t-gateway-1 — files changed
 #2 reload gateway router tm-t-gateway-1 after #1 — files changed
 #3 reload gateway tm-t-gateway-1 after #2 — files changed
 "
@@ -503,11 +504,11 @@ fn replicas_are_replaced_in_batches_of_the_update_parallelism() {
     );
     assert!(first_batch_drain < third_create.id, "{text}");
     assert!(text.contains(
-        "write gateway config (upstreams: tm-t-service-1-next, tm-t-service-2-next, tm-t-service-3, tm-t-service-4)"
+        "stage gateway config (upstreams: tm-t-service-1-next, tm-t-service-2-next, tm-t-service-3, tm-t-service-4)"
     ), "{text}");
     assert!(
         text.contains(
-            "write gateway config (upstreams: tm-t-service-1, tm-t-service-2, tm-t-service-3, tm-t-service-4)"
+            "stage gateway config (upstreams: tm-t-service-1, tm-t-service-2, tm-t-service-3, tm-t-service-4)"
         ),
         "the final config names every replica by its own name:\n{text}"
     );
