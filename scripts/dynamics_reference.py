@@ -7,7 +7,7 @@ few filter settings, and writes one JSON file per data file into --out.
 
     pip install numpy scipy pandas
     python3 scripts/dynamics_reference.py --out /tmp/dynamics-ref
-    DYNAMICS_REFERENCE_DIR=/tmp/dynamics-ref cargo test -p tmctl-service --test dynamics_filter_parity
+    DYNAMICS_REFERENCE_DIR=/tmp/dynamics-ref cargo test -p tmctl-service --test dynamics filter_parity
 
 Floats are written with repr(), so they round-trip exactly.
 

@@ -1,11 +1,11 @@
 //! Bootstraps the stand-in images from Debian packages (or reuses them) and checks that each
 //! honours the contract of the official image it stands in for.
 
-mod images_support;
+use crate::images_support;
 
 use std::time::Duration;
 
-use images_support::{bootstrapped, Container};
+use crate::images_support::{bootstrapped, Container};
 use tmctl::engine::docker::connect;
 use tmctl::images::bootstrap::Outcome;
 use tmctl::images::catalog::StandIn;

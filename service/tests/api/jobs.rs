@@ -1,10 +1,10 @@
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use common::TestService;
+use crate::common::TestService;
 use serde_json::json;
 use tmctl_service::jobs::queue::{self, CancelOutcome, Heartbeat, NewJob};
 use tmctl_service::jobs::JobKind;

@@ -1,7 +1,7 @@
 //! The original TradeMaster clients' flows, end to end over HTTP with a real worker:
 //! upload → train → test, and upload → label → save → dynamics test.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use common::{Backend, TestService};
+use crate::common::{Backend, TestService};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

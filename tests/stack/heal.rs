@@ -1,12 +1,12 @@
 //! `tmctl heal` against a real stack whose service healthcheck a test can make fail.
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::stack::TestStack;
-use support::text;
+use crate::support::stack::TestStack;
+use crate::support::text;
 
 /// dev, with a service healthcheck that fails once /tmp/sick exists in the container.
 /// The file survives a restart, so the replica stays unhealthy and heal hits its cap.

@@ -9,9 +9,9 @@
 //! of those deviations would be a claimed edge; on the planted market the same bound must be
 //! beaten by a wide margin, which shows it can tell learning from luck.
 
-mod algo_support;
+use crate::algo_support;
 
-use algo_support::synthetic;
+use crate::algo_support::synthetic;
 use tmctl_service::algo::{self, AlgoError, Backtest, MarketData, TrainSpec, TrainedModel};
 
 fn spec(task: &str, agent: &str, seed: u64, hyper: serde_json::Value) -> TrainSpec {

@@ -1,8 +1,8 @@
 //! Loading TradeMaster CSVs: real files, computed features, alignment, splits and errors.
 
-mod algo_support;
+use crate::algo_support;
 
-use algo_support::{load_shared, shared_data};
+use crate::algo_support::{load_shared, shared_data};
 use tmctl_service::algo::{AlgoError, LoadOptions, MarketData, SplitSpec, FEATURE_NAMES};
 
 fn load(text: &str) -> Result<MarketData, AlgoError> {

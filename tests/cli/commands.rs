@@ -1,10 +1,10 @@
 //! The foundation commands through the real binary: render, config, profiles, secrets.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 
-use support::{text, Workspace};
+use crate::support::{text, Workspace};
 
 const PROFILES: [&str; 3] = ["dev", "prod", "extended"];
 

@@ -1,12 +1,12 @@
 //! `tmctl up / plan / down` of the dev profile on the real Docker Engine.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use support::stack::TestStack;
-use support::text;
+use crate::support::stack::TestStack;
+use crate::support::text;
 
 fn http_get(url: &str) -> (u16, String) {
     let response = reqwest::blocking::Client::new()

@@ -1,14 +1,14 @@
 //! `tmctl backup` against a real dev stack: run, verify, restore, a killed dump, and the
 //! scheduler's no-overlap and health behaviour.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use support::stack::{free_port, TestStack};
-use support::text;
+use crate::support::stack::{free_port, TestStack};
+use crate::support::text;
 use tmctl::backup::{Catalog, Outcome};
 
 fn runtime() -> tokio::runtime::Runtime {

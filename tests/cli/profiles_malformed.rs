@@ -1,9 +1,9 @@
 //! Malformed profiles: each must be rejected with a message that names the file, the
 //! position where known, the field and what is allowed. None may panic.
 
-mod support;
+use crate::support;
 
-use support::Workspace;
+use crate::support::Workspace;
 use tmctl::profile::Variables;
 
 /// A small valid profile; cases edit it with `replace`.

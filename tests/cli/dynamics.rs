@@ -1,10 +1,10 @@
 //! `tmctl dynamics label` on the shared real data.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 
-use support::{text, Workspace};
+use crate::support::{text, Workspace};
 
 fn shared(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

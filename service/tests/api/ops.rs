@@ -1,7 +1,7 @@
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
-use common::{Backend, TestService};
+use crate::common::{Backend, TestService};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_ready_and_metrics() {

@@ -1,12 +1,12 @@
 //! `tmctl health` against real stacks on the local Docker Engine.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use support::stack::{free_port, TestStack};
-use support::{require_tool, text};
+use crate::support::stack::{free_port, TestStack};
+use crate::support::{require_tool, text};
 
 fn engine(action: &str, container: &str) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

@@ -1,15 +1,15 @@
 //! Rendering the built-in profiles: snapshots for review, and the real tools accept the output.
 //!
 //! Snapshots live in tests/snapshots/<profile>/. After an intended template or profile
-//! change, refresh them with `TMCTL_UPDATE_SNAPSHOTS=1 cargo test --test render` and review
+//! change, refresh them with `TMCTL_UPDATE_SNAPSHOTS=1 cargo test --test cli render::` and review
 //! the diff.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{require_tool, text, Workspace};
+use crate::support::{require_tool, text, Workspace};
 use tmctl::profile::{ProfileStore, Variables};
 use tmctl::render::{self, templates, RenderOptions};
 use tmctl::state::ProjectState;

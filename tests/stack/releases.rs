@@ -3,14 +3,14 @@
 //! directories, secrets rotation without data loss, deploy hooks, and `up` killed at any
 //! point converging on the next run.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::load::{Load, LoadReport};
-use support::stack::{free_port, TestStack};
-use support::{require_tool, text, Workspace};
+use crate::support::load::{Load, LoadReport};
+use crate::support::stack::{free_port, TestStack};
+use crate::support::{require_tool, text, Workspace};
 
 /// `tmctl ARGS` for the stack's project with another profile.
 fn with_profile(stack: &TestStack, profile: &str, args: &[&str]) -> Command {

@@ -1,11 +1,11 @@
 //! The prod profile's `backup` service: `tmctl backup schedule` in the service image,
 //! reaching the Engine through the mounted socket, writing to the mounted directory.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use support::stack::{free_port, TestStack};
+use crate::support::stack::{free_port, TestStack};
 use tmctl::backup::Catalog;
 
 #[test]

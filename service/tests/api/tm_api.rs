@@ -1,8 +1,8 @@
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::TestService;
+use crate::common::TestService;
 use serde_json::{json, Value};
 
 /// Posts a raw body without Content-Type, as the original clients may.

@@ -1,8 +1,8 @@
 //! Charts come out as PNGs of the stated size, with text drawn by the embedded font.
 
-mod algo_support;
+use crate::algo_support;
 
-use algo_support::load_shared;
+use crate::algo_support::load_shared;
 use tmctl_service::algo::{self, RadarScores, TrainSpec};
 use tmctl_service::plot::{self, Series};
 

@@ -2,9 +2,8 @@
 //! readable through the other, and when the process running it is killed with SIGKILL the
 //! other finishes it once the lease has expired.
 
-#[path = "../service/tests/common/csv_rows.rs"]
-mod csv_rows;
-mod support;
+use crate::csv_rows;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;

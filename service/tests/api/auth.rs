@@ -1,7 +1,7 @@
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
-use common::TestService;
+use crate::common::TestService;
 use serde_json::json;
 use tmctl_service::auth::token::{Claims, TokenKeys, TokenKind};
 

@@ -1,9 +1,9 @@
 //! Every agent trains and evaluates end to end on the shared TradeMaster files, and models
 //! survive storage.
 
-mod algo_support;
+use crate::algo_support;
 
-use algo_support::load_shared;
+use crate::algo_support::load_shared;
 use tmctl_service::algo::{self, catalog, MarketData, SplitSpec, Task, TrainSpec, TrainedModel};
 
 /// Few epochs: these tests check the plumbing on real data, not the quality of the result.

@@ -1,0 +1,6 @@
+#[path = "../algo_support/mod.rs"]
+mod algo_support;
+mod data;
+mod learning;
+mod plot;
+mod shared;

@@ -1,0 +1,10 @@
+#[path = "../common/mod.rs"]
+mod common;
+mod auth;
+mod datasets;
+mod flows;
+mod jobs;
+mod large_upload;
+mod ops;
+mod serve;
+mod tm_api;

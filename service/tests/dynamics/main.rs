@@ -1,0 +1,4 @@
+mod csv;
+mod fastdtw;
+mod filter_parity;
+mod label_parity;
