@@ -253,7 +253,7 @@ pub async fn capture(
     })
     .await?;
     if !result.success() {
-        return Err(result.into_error(&command, &database.container));
+        return Err(result.into_error(command, &database.container));
     }
     Ok(String::from_utf8_lossy(&stdout).trim().to_owned())
 }
