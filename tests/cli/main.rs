@@ -1,6 +1,7 @@
 mod commands;
 mod dynamics;
 mod profiles_malformed;
+mod profiles_policies;
 mod render;
 #[path = "../support/mod.rs"]
 mod support;

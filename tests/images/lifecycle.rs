@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::images_support::{bootstrapped, Container};
-use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
+use crate::images_support::{bootstrapped, remove_image, Container};
+use bollard::query_parameters::TagImageOptionsBuilder;
 use tmctl::engine::docker::connect;
 use tmctl::images::archive::{load, save};
 use tmctl::images::bootstrap::BootstrapOptions;
@@ -118,14 +118,7 @@ async fn saved_archive_loads_back_the_images() {
         .await
         .unwrap();
     assert_eq!(written, std::fs::metadata(&file).unwrap().len());
-    docker
-        .remove_image(
-            &image,
-            Some(RemoveImageOptionsBuilder::default().build()),
-            None,
-        )
-        .await
-        .unwrap();
+    remove_image(&docker, &image).await;
     assert!(docker.inspect_image(&image).await.is_err());
 
     let report = load(&docker, &file, &Progress::hidden()).await.unwrap();
@@ -136,14 +129,7 @@ async fn saved_archive_loads_back_the_images() {
     let loaded = docker.inspect_image(&image).await.unwrap();
     let original = docker.inspect_image("redis:7").await.unwrap();
     assert_eq!(loaded.id, original.id);
-    docker
-        .remove_image(
-            &image,
-            Some(RemoveImageOptionsBuilder::default().build()),
-            None,
-        )
-        .await
-        .unwrap();
+    remove_image(&docker, &image).await;
 }
 
 #[tokio::test]
