@@ -1,7 +1,7 @@
 //! `ensure_images` remaking a missing stand-in when no registry can be reached. Its own test
 //! binary, because it removes and remakes `redis:7`, which other tests use.
 
-use crate::images_support::{bootstrapped, remove_image};
+use crate::images_support::{bootstrapped, remove_image, stand_in_tags};
 use bollard::query_parameters::TagImageOptionsBuilder;
 use tmctl::engine::docker::connect;
 use tmctl::images::bootstrap::BootstrapOptions;
@@ -11,6 +11,7 @@ use tmctl::images::progress::Progress;
 #[tokio::test]
 async fn ensure_bootstraps_a_missing_stand_in_when_the_registry_is_unreachable() {
     bootstrapped().await;
+    let _tags = stand_in_tags().await;
     let docker = connect().await.unwrap();
     // Redis is the quickest stand-in to remake; everything it needs is cached by now.
     let image = "redis:7";

@@ -23,6 +23,13 @@ use tokio::sync::OnceCell;
 pub const TEST_LABEL: &str = "io.tmctl.test";
 
 static BOOTSTRAPPED: OnceCell<Vec<Bootstrapped>> = OnceCell::const_new();
+static IMAGE_TAGS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Held by tests that remove, re-tag or expect the stand-in tags (`redis:7`, ...), which
+/// share one Engine: they run one at a time.
+pub async fn stand_in_tags() -> tokio::sync::MutexGuard<'static, ()> {
+    IMAGE_TAGS.lock().await
+}
 
 /// Bootstraps every stand-in (reusing what is there) once for the whole test binary.
 pub async fn bootstrapped() -> &'static [Bootstrapped] {
