@@ -174,7 +174,10 @@ mod tests {
         let m = Metrics::of(&[100.0, 90.0, 135.0, 108.0]);
         let without_leading_zero = 0.2 / 0.05 / 3f64.sqrt();
         assert!(!close(m.sortino_ratio, without_leading_zero));
-        assert!(close(m.sortino_ratio / without_leading_zero, (3.0f64 / 4.0).sqrt()));
+        assert!(close(
+            m.sortino_ratio / without_leading_zero,
+            (3.0f64 / 4.0).sqrt()
+        ));
     }
 
     #[test]
