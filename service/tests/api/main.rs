@@ -5,7 +5,6 @@ mod auth;
 mod datasets;
 mod flows;
 mod jobs;
-mod large_upload;
 mod ops;
 mod serve;
 mod tm_api;

@@ -1,7 +1,9 @@
 //! In its own test binary so that the peak memory measured is this upload's alone.
-use crate::common;
 
-use crate::common::TestService;
+#[macro_use]
+mod common;
+
+use common::TestService;
 use axum::body::Body;
 use axum::http::StatusCode;
 
