@@ -99,6 +99,7 @@ pub fn run(context: &Context, command: &ImagesCommand) -> anyhow::Result<()> {
                     );
                 }
             }
+            ImagesCommand::Prune(args) => super::images_prune::run(context, &docker, args).await?,
             ImagesCommand::Load { file } => {
                 for line in archive::load(&docker, file, &progress).await? {
                     println!("{line}");
