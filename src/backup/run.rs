@@ -148,21 +148,16 @@ async fn dump(
 ) -> Result<(), BackupError> {
     let database = target::find(docker, &settings.project, &settings.database_service).await?;
     record.database = database.database.clone();
-    let pg_dump_version = capture(docker, &database, &["pg_dump", "--version"]).await?;
+    let pg_dump_version = capture(
+        docker,
+        &database,
+        &["pg_dump".to_owned(), "--version".to_owned()],
+    )
+    .await?;
     record.server_version = capture(
         docker,
         &database,
-        &[
-            "psql",
-            "-X",
-            "-At",
-            "-U",
-            &database.user,
-            "-d",
-            &database.database,
-            "-c",
-            "show server_version",
-        ],
+        &database.psql(&database.database, "show server_version"),
     )
     .await?;
     let major = major_version(&pg_dump_version).unwrap_or(0);
@@ -173,19 +168,11 @@ async fn dump(
         );
     }
     record.compression = effective.to_string();
-    let command: Vec<String> = [
+    let command = database.client(
         "pg_dump",
-        "--format=custom",
-        "-Z",
-        &level,
-        "-U",
-        &database.user,
-        "-d",
+        &["--format=custom", "-Z", &level],
         &database.database,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    );
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -257,17 +244,16 @@ pub async fn check_archive(
 pub async fn capture(
     docker: &Docker,
     database: &Database,
-    command: &[&str],
+    command: &[String],
 ) -> Result<String, BackupError> {
-    let command: Vec<String> = command.iter().map(|s| (*s).to_owned()).collect();
     let mut stdout = Vec::new();
-    let result = exec::run(docker, database, &command, None, |chunk| {
+    let result = exec::run(docker, database, command, None, |chunk| {
         stdout.extend_from_slice(chunk);
         Ok(())
     })
     .await?;
     if !result.success() {
-        return Err(result.into_error(&command, &database.container));
+        return Err(result.into_error(command, &database.container));
     }
     Ok(String::from_utf8_lossy(&stdout).trim().to_owned())
 }

@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 
 use super::runtime;
 use super::Context;
+use crate::audit::{self, AuditRecord};
 use crate::backup::restore::{dependent_services, running_containers};
 use crate::backup::retention::Retention;
 use crate::backup::run::RunSettings;
@@ -22,6 +23,7 @@ use crate::engine::docker::connect;
 use crate::lock::file as lock;
 use crate::profile::{BackupPolicy, LoadedProfile};
 use crate::schedule::CronSchedule;
+use crate::state::ProjectState;
 
 /// The profile's backup policy, or the defaults when it has none.
 fn policy(loaded: &LoadedProfile) -> anyhow::Result<BackupPolicy> {
@@ -117,12 +119,37 @@ pub fn run(context: &Context, args: &BackupArgs) -> anyhow::Result<ExitCode> {
             BackupCommand::List => list(context, &setup).map(|()| ExitCode::SUCCESS),
             BackupCommand::Verify { id } => backup_verify(context, &setup, id).await,
             BackupCommand::Restore { id, yes, timeout } => {
-                backup_restore(&setup, id, *yes, *timeout).await
+                let started = std::time::Instant::now();
+                let result = backup_restore(&setup, id, *yes, *timeout).await;
+                audited(context, &setup, "backup restore", started, result).await
             }
-            BackupCommand::Prune { dry_run, yes } => backup_prune(context, &setup, *dry_run, *yes),
+            BackupCommand::Prune { dry_run, yes } => {
+                let started = std::time::Instant::now();
+                let result = backup_prune(context, &setup, *dry_run, *yes);
+                if *dry_run {
+                    return result.map(|_| ExitCode::SUCCESS);
+                }
+                audited(context, &setup, "backup prune", started, result).await
+            }
             BackupCommand::Schedule(schedule) => backup_schedule(setup, schedule).await,
         }
     })
+}
+
+/// Records a mutating backup command in the audit log; `detail` is what it changed.
+async fn audited(
+    context: &Context,
+    setup: &Setup,
+    action: &str,
+    started: std::time::Instant,
+    result: anyhow::Result<Option<String>>,
+) -> anyhow::Result<ExitCode> {
+    let mut record = AuditRecord::new(&setup.project, action).outcome(&result);
+    record.duration_ms = Some(started.elapsed().as_millis() as u64);
+    record.detail = result.as_ref().ok().cloned().flatten();
+    let state = ProjectState::new(&context.state_dir(), &setup.project);
+    audit::record(&setup.docker, &state, &record).await;
+    result.map(|_| ExitCode::SUCCESS)
 }
 
 async fn backup_run(
@@ -244,7 +271,7 @@ async fn backup_restore(
     id: &str,
     yes: bool,
     timeout: std::time::Duration,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Option<String>> {
     let catalog = Catalog::load(&setup.dir)?;
     let record = catalog.find(id, &setup.dir)?;
     let database = setup.database().await?;
@@ -277,7 +304,7 @@ async fn backup_restore(
         record.id,
         started.elapsed().as_secs_f64()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Some(format!("restored backup {}", record.id)))
 }
 
 fn backup_prune(
@@ -285,7 +312,7 @@ fn backup_prune(
     setup: &Setup,
     dry_run: bool,
     yes: bool,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Option<String>> {
     let timezone = setup.timezone()?;
     let decision = prune::prune(&setup.dir, setup.retention(), timezone, false)?;
     let print = |verb: &str| {
@@ -305,11 +332,11 @@ fn backup_prune(
         } else {
             print("would delete");
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(None);
     }
     if decision.delete.is_empty() {
         println!("{}: nothing to prune", setup.project);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Some("nothing to prune".to_owned()));
     }
     print("delete");
     confirm(&format!("delete {} backup(s)?", decision.delete.len()), yes)?;
@@ -325,7 +352,7 @@ fn backup_prune(
         setup.project,
         applied.delete.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Some(format!("deleted {}", applied.delete.join(", "))))
 }
 
 fn schedule_of(

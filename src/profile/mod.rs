@@ -7,6 +7,7 @@ pub mod load;
 pub mod model;
 pub mod normalize;
 pub mod path;
+mod production;
 pub mod units;
 pub mod validate;
 

@@ -1,8 +1,6 @@
 //! Malformed profiles: each must be rejected with a message that names the file, the
 //! position where known, the field and what is allowed. None may panic.
 
-use crate::support;
-
 use crate::support::Workspace;
 use tmctl::profile::Variables;
 

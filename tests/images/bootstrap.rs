@@ -1,8 +1,6 @@
 //! Bootstraps the stand-in images from Debian packages (or reuses them) and checks that each
 //! honours the contract of the official image it stands in for.
 
-use crate::images_support;
-
 use std::time::Duration;
 
 use crate::images_support::{bootstrapped, Container};

@@ -1,10 +1,8 @@
 //! `ensure_images` remaking a missing stand-in when no registry can be reached. Its own test
 //! binary, because it removes and remakes `redis:7`, which other tests use.
 
-use crate::images_support;
-
-use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use crate::images_support::bootstrapped;
+use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use tmctl::engine::docker::connect;
 use tmctl::images::bootstrap::BootstrapOptions;
 use tmctl::images::ensure::{ensure_images, Obtained};

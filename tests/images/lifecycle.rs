@@ -1,12 +1,10 @@
 //! The service image build, save/load round trip, pulling without a registry and the
 //! pull → bootstrap → error fallback of `ensure_images`.
 
-use crate::images_support;
-
 use std::path::PathBuf;
 
-use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use crate::images_support::{bootstrapped, Container};
+use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use tmctl::engine::docker::connect;
 use tmctl::images::archive::{load, save};
 use tmctl::images::bootstrap::BootstrapOptions;

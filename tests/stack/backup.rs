@@ -1,8 +1,6 @@
 //! `tmctl backup` against a real dev stack: run, verify, restore, a killed dump, and the
 //! scheduler's no-overlap and health behaviour.
 
-use crate::support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};

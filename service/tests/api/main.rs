@@ -1,3 +1,4 @@
+#[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
 mod auth;
