@@ -3,7 +3,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::stack::free_port;
+use crate::support::stack::{free_port, TestStack};
 use crate::support::{text, Workspace};
 
 fn doctor(workspace: &Workspace, port: u16, json: bool) -> std::process::Output {
@@ -105,4 +105,78 @@ fn doctor_passes_with_dev_down_and_names_the_holder_of_its_port() {
         .as_str()
         .is_some_and(|fix| fix.contains("python3")));
     drop(holder);
+}
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON: {line}: {error}"))
+        })
+        .collect()
+}
+
+#[test]
+fn up_and_down_with_json_stream_events_and_end_with_a_summary() {
+    let stack = TestStack::new("dev");
+    let output = stack.tmctl(&["up", "--json", "--wait", "--timeout", "120s"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let lines = json_lines(&stdout);
+    let summary = lines.last().expect("output");
+    assert_eq!(summary["event"], "summary", "{stdout}");
+    assert_eq!(summary["command"], "up");
+    assert_eq!(summary["outcome"], "ok");
+    let steps: Vec<&serde_json::Value> = lines[..lines.len() - 1].iter().collect();
+    assert!(
+        steps.iter().all(|line| line["event"] == "step"),
+        "only step events before the summary: {stdout}"
+    );
+    let containers = stack.tmctl_ok(&["ps", "--json"]);
+    let containers: Vec<serde_json::Value> = serde_json::from_str(&containers).expect("ps");
+    assert_eq!(Some(containers.len() as u64), summary["containers"].as_u64());
+    for container in &containers {
+        let mine = |line: &&&serde_json::Value| {
+            line["service"] == container["service"] && line["replica"] == container["replica"]
+        };
+        let started = steps.iter().filter(mine).filter(|l| l["status"] == "started");
+        let finished: Vec<_> = steps
+            .iter()
+            .filter(mine)
+            .filter(|l| l["status"] == "finished")
+            .collect();
+        assert!(started.count() >= 1, "no step started for {container}");
+        assert!(
+            finished.iter().all(|l| l["duration_ms"].is_u64()),
+            "finished steps carry their duration"
+        );
+        assert!(!finished.is_empty(), "no step finished for {container}");
+    }
+
+    let output = stack.tmctl(&["down", "--json"]);
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let lines = json_lines(&stdout);
+    assert!(lines.len() > 1, "events before the summary: {stdout}");
+    let summary = lines.last().expect("output");
+    assert_eq!(summary["command"], "down");
+    assert_eq!(summary["outcome"], "ok");
+}
+
+#[test]
+fn a_failing_up_with_json_ends_with_a_failed_summary() {
+    let stack = TestStack::new("dev").env("TM_REDIS_IMAGE", "redis:tmctl-no-such-tag");
+    let output = stack.tmctl(&["up", "--json", "--timeout", "60s"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let lines = json_lines(&stdout);
+    let summary = lines.last().expect("a summary even on failure");
+    assert_eq!(summary["event"], "summary", "{stdout}");
+    assert_eq!(summary["outcome"], "failed");
+    assert!(
+        summary["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("redis:tmctl-no-such-tag")),
+        "the error names the image: {summary}"
+    );
 }
