@@ -1,5 +1,6 @@
 mod commands;
 mod dynamics;
+mod examples;
 mod profiles_malformed;
 mod render;
 #[path = "../support/mod.rs"]

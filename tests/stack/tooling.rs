@@ -134,12 +134,18 @@ fn up_and_down_with_json_stream_events_and_end_with_a_summary() {
     );
     let containers = stack.tmctl_ok(&["ps", "--json"]);
     let containers: Vec<serde_json::Value> = serde_json::from_str(&containers).expect("ps");
-    assert_eq!(Some(containers.len() as u64), summary["containers"].as_u64());
+    assert_eq!(
+        Some(containers.len() as u64),
+        summary["containers"].as_u64()
+    );
     for container in &containers {
         let mine = |line: &&&serde_json::Value| {
             line["service"] == container["service"] && line["replica"] == container["replica"]
         };
-        let started = steps.iter().filter(mine).filter(|l| l["status"] == "started");
+        let started = steps
+            .iter()
+            .filter(mine)
+            .filter(|l| l["status"] == "started");
         let finished: Vec<_> = steps
             .iter()
             .filter(mine)
