@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::stack::{free_port, TestStack};
 use crate::support::{text, Workspace};
+use tmctl::profile::Variables;
 
 fn doctor(workspace: &Workspace, port: u16, json: bool) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_tmctl"));
@@ -185,4 +186,84 @@ fn a_failing_up_with_json_ends_with_a_failed_summary() {
             .is_some_and(|error| error.contains("redis:tmctl-no-such-tag")),
         "the error names the image: {summary}"
     );
+}
+
+fn write_pair(workspace: &Workspace, name: &str) -> (String, String) {
+    let certified = rcgen::generate_simple_self_signed(vec![name.to_owned()]).expect("cert");
+    let cert = workspace.write(&format!("{name}.crt"), &certified.cert.pem());
+    let key = workspace.write(&format!("{name}.key"), &certified.key_pair.serialize_pem());
+    (cert.display().to_string(), key.display().to_string())
+}
+
+/// The gateway files `up` would deliver to the prod gateway with these variables.
+fn gateway_files(workspace: &Workspace, variables: &Variables) -> tmctl::engine::desired::FileSet {
+    let loaded = workspace.load("prod", variables).expect("prod loads");
+    let project = tmctl::deploy::Project {
+        name: "tmt-tls".into(),
+        state: tmctl::state::ProjectState::new(&workspace.path().join(".tmctl"), "tmt-tls"),
+        state_root: workspace.path().join(".tmctl"),
+        working_dir: workspace.path().to_path_buf(),
+        loaded,
+    };
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let docker = tmctl::engine::docker::connect().await.expect("engine");
+            tmctl::deploy::files::gateway(&docker, &project)
+                .await
+                .expect("gateway files")
+                .expect("prod has a gateway")
+                .files_for(&["10.0.0.2:8000".to_owned()])
+                .expect("rendered")
+        })
+}
+
+#[test]
+fn prod_tls_takes_cert_and_key_from_variables_and_a_new_pair_changes_the_files() {
+    let workspace = Workspace::new();
+    let unset = workspace
+        .load("prod", &Variables::empty())
+        .expect("prod loads");
+    let tls = unset.profile.gateway.expect("gateway").tls.expect("tls");
+    assert!(
+        tls.self_signed && tls.cert.is_none(),
+        "self-signed by default"
+    );
+
+    let (cert, key) = write_pair(&workspace, "first.example");
+    let variables = Variables::empty()
+        .with("TM_TLS_CERT", &cert)
+        .with("TM_TLS_KEY", &key);
+    let files = gateway_files(&workspace, &variables);
+    let delivered = |files: &tmctl::engine::desired::FileSet, path: &str| {
+        files
+            .files
+            .iter()
+            .find(|file| file.path == path)
+            .map(|file| String::from_utf8_lossy(&file.contents).into_owned())
+            .unwrap_or_else(|| panic!("{path} delivered"))
+    };
+    assert_eq!(
+        delivered(&files, "tls/tls.crt"),
+        std::fs::read_to_string(&cert).unwrap()
+    );
+    let first = files.digest();
+
+    // A renewed certificate in the same files: a new digest, which makes `up` copy the files
+    // and reload nginx.
+    let (renewed_cert, renewed_key) = write_pair(&workspace, "renewed.example");
+    std::fs::copy(renewed_cert, &cert).expect("replace cert");
+    std::fs::copy(renewed_key, &key).expect("replace key");
+    let renewed = gateway_files(&workspace, &variables);
+    assert_ne!(
+        renewed.digest(),
+        first,
+        "the digest follows the certificate"
+    );
+
+    let only_cert = Variables::empty().with("TM_TLS_CERT", &cert);
+    let error = workspace
+        .load("prod", &only_cert)
+        .expect_err("a cert without key");
+    assert!(error.to_string().contains("key"), "{error}");
 }
