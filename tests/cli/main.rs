@@ -1,4 +1,5 @@
 mod commands;
+mod doc_links;
 mod dynamics;
 mod examples;
 mod profiles_malformed;
