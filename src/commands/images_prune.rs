@@ -26,9 +26,14 @@ pub async fn run(context: &Context, docker: &Engine, args: &PruneArgs) -> anyhow
     let total: i64 = candidates.iter().map(|c| c.size).sum();
     if candidates.is_empty() {
         if context.global.json {
+            let key = if args.dry_run {
+                "would_remove"
+            } else {
+                "removed"
+            };
             println!(
                 "{}",
-                json!({"project": project, "dry_run": args.dry_run, "removed": [], "bytes": 0})
+                json!({"project": project, "dry_run": args.dry_run, key: [], "bytes": 0})
             );
         } else if !context.global.quiet {
             println!(

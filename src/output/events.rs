@@ -45,12 +45,17 @@ impl EventPrinter {
 
 impl EventSink for EventPrinter {
     fn emit(&self, event: &StepEvent) {
+        let changes = !event.action.starts_with("wait") && !event.action.starts_with("monitor");
+        let line = format!("{} {} ({})", event.action, event.target, event.cause);
         if self.style.json {
+            if changes && event.status == StepStatus::Finished {
+                if let Ok(mut done) = self.done.lock() {
+                    done.push(line);
+                }
+            }
             self.json_line(event);
             return;
         }
-        let changes = !event.action.starts_with("wait") && !event.action.starts_with("monitor");
-        let line = format!("{} {} ({})", event.action, event.target, event.cause);
         match event.status {
             StepStatus::Started => {
                 if !changes && !self.quiet {

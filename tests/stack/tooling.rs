@@ -128,6 +128,10 @@ fn up_and_down_with_json_stream_events_and_end_with_a_summary() {
     assert_eq!(summary["event"], "summary", "{stdout}");
     assert_eq!(summary["command"], "up");
     assert_eq!(summary["outcome"], "ok");
+    assert!(
+        summary["actions"].as_array().is_some_and(|a| !a.is_empty()),
+        "the summary lists what changed: {summary}"
+    );
     let steps: Vec<&serde_json::Value> = lines[..lines.len() - 1].iter().collect();
     assert!(
         steps.iter().all(|line| line["event"] == "step"),
