@@ -54,6 +54,7 @@ impl Setup {
             database_service: self.policy.database.clone(),
             compression: self.policy.compression,
             lock_wait,
+            progress: None,
         }
     }
 
@@ -186,7 +187,10 @@ async fn backup_run(
     lock_wait: std::time::Duration,
     stream: &JsonStream,
 ) -> anyhow::Result<serde_json::Value> {
-    let settings = setup.run_settings(lock_wait);
+    let mut settings = setup.run_settings(lock_wait);
+    let progress = super::images::progress(context);
+    let bar = progress.bytes_spinner(format!("dumping {}", setup.policy.database));
+    settings.progress = Some(bar.clone());
     let record = stream
         .step(
             "dump database",
@@ -204,7 +208,9 @@ async fn backup_run(
                 }
             },
         )
-        .await?;
+        .await;
+    bar.finish_and_clear();
+    let record = record?;
     if !context.global.json {
         println!(
             "{}: backup {} ({} bytes, {}, sha256 {}) in {:.1}s",
