@@ -3,6 +3,7 @@ mod doc_links;
 mod dynamics;
 mod examples;
 mod profiles_malformed;
+mod profiles_policies;
 mod render;
 #[path = "../support/mod.rs"]
 mod support;
