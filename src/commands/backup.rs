@@ -282,6 +282,10 @@ async fn backup_verify(
     let catalog = Catalog::load(&setup.dir)?;
     let record = catalog.find(id, &setup.dir)?;
     let database = setup.database().await?;
+    let spinner = super::images::progress(context).spinner(format!(
+        "verifying backup {} ({} bytes): checksum, restore into a scratch database",
+        record.id, record.size
+    ));
     let report = stream
         .step(
             "verify backup",
@@ -293,7 +297,9 @@ async fn backup_verify(
                     .with_context(|| format!("backup {} failed verification", record.id))
             },
         )
-        .await?;
+        .await;
+    spinner.finish_and_clear();
+    let report = report?;
     if !context.global.json {
         println!(
             "backup {}: checksum ok, restored into a scratch database: {} tables, {} rows",
@@ -359,7 +365,11 @@ async fn backup_restore(
     ));
     confirm("replace the live database?", yes)?;
     let started = std::time::Instant::now();
-    stream
+    let spinner = super::images::progress(context).spinner(format!(
+        "restoring backup {} ({} bytes) into {}",
+        record.id, record.size, database.database
+    ));
+    let restored = stream
         .step(
             "restore backup",
             &record.id,
@@ -370,7 +380,9 @@ async fn backup_restore(
                     .with_context(|| format!("restore of backup {} failed", record.id))
             },
         )
-        .await?;
+        .await;
+    spinner.finish_and_clear();
+    restored?;
     say(format!(
         "{}: restored backup {} in {:.1}s",
         setup.project,
