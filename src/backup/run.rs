@@ -28,6 +28,8 @@ pub struct RunSettings {
     pub compression: Compression,
     /// How long to wait for a run already in progress.
     pub lock_wait: Duration,
+    /// Counts the dumped bytes on a terminal (`None`: no progress display).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 /// The pg_dump `-Z` argument for `wanted`, given pg_dump's major version. Custom-format
@@ -187,6 +189,9 @@ async fn dump(
     let result = exec::run(docker, &database, &command, None, |chunk| {
         hasher.update(chunk);
         size += chunk.len() as u64;
+        if let Some(bar) = &settings.progress {
+            bar.inc(chunk.len() as u64);
+        }
         writer
             .write_all(chunk)
             .map_err(BackupError::io("cannot write", part))

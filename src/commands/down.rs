@@ -29,6 +29,17 @@ pub fn run(context: &Context, args: &DownArgs) -> anyhow::Result<()> {
         record.detail = args.volumes.then(|| "with volumes".to_owned());
         audit::record(&docker, &state, &record).await;
         lock.release().await;
+        if let Err(error) = &result {
+            if context.global.json {
+                EventPrinter::new(context.style, true).json_line(&json!({
+                    "event": "summary",
+                    "command": "down",
+                    "outcome": "failed",
+                    "project": state.project,
+                    "error": format!("{error:#}"),
+                }));
+            }
+        }
         result
     })
 }
@@ -52,6 +63,7 @@ async fn down(
     if context.global.json {
         printer.json_line(&json!({
             "event": "summary",
+            "command": "down",
             "outcome": "ok",
             "project": project,
             "containers": observed.containers.len(),

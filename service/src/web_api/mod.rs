@@ -15,4 +15,11 @@ pub fn router(app: &AppState) -> Router<AppState> {
         .nest("/datasets", datasets::router(app))
         .nest("/strategies", strategies::router())
         .nest("/jobs", jobs::router().merge(analysis::router()))
+        .route("/catalog", axum::routing::get(catalog))
+}
+
+/// Every task's agents with their hyperparameters and defaults, the optimizers and losses
+/// (public: it describes the service, not a user's data).
+async fn catalog() -> axum::Json<crate::algo::Catalog> {
+    axum::Json(crate::algo::catalog())
 }
