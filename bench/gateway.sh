@@ -21,10 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-export TM_HTTP_BIND=127.0.0.1 TM_HTTPS_BIND=127.0.0.1
-TM_HTTP_PORT="$(free_port)" TM_HTTPS_PORT="$(free_port)"
-export TM_HTTP_PORT TM_HTTPS_PORT
-export TM_API_RATE=1000000r/s TM_API_BURST=1000000 TM_BACKUP_DIR="$work/backups"
+export_bench_stack_env "$work"
 "$tmctl" up -p "$profile" --project "$project" --wait -q
 if [[ "$profile" == prod ]]; then
     base="https://127.0.0.1:$TM_HTTPS_PORT"
@@ -45,12 +42,9 @@ to_ms() {  # wrk latency (e.g. 12.34ms, 1.2s, 900us) → milliseconds
 measure() {  # path → "rps p99_ms errors"
     local out="$work/wrk.out"
     wrk -t2 -c"$connections" -d"$duration" --latency "$base$1" >"$out" 2>&1
-    local rps p99 non2xx errors
-    rps=$(awk '/Requests\/sec/ {print $2}' "$out")
-    p99=$(to_ms "$(awk '$1=="99%" {print $2}' "$out")")
-    non2xx=$(awk '/Non-2xx/ {print $5}' "$out"); non2xx=${non2xx:-0}
-    errors=$(awk -F'[ ,]+' '/Socket errors/ {print $4+$6+$8+$10}' "$out"); errors=${errors:-0}
-    echo "$rps $p99 $((non2xx + errors))"
+    local requests failed rps p99
+    read -r requests failed rps p99 < <(wrk_figures "$out")
+    echo "$rps $(to_ms "$p99") $failed"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
