@@ -1,5 +1,6 @@
 //! SQLite under concurrency: 8 clients replay the original TradeMaster client's flows
-//! (upload_csv → train → train_status → test → test_status, and labeling → MDM_status)
+//! (upload_csv → train → train_status → test → test_status, then labeling → MDM_status →
+//! save_market_dynamics_labeling → run_dynamics_test → dynamics_testing_status)
 //! at once against one service with its job workers, and no request or job may fail.
 //! `TMCTL_SOAK_SECS` sets the duration (20 s here; `bench/sqlite_soak.sh` runs 5 minutes).
 
@@ -7,6 +8,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
@@ -89,6 +92,36 @@ async fn wait_end(
     false
 }
 
+/// The label with the most rows in the session's labeling, from MDM_status's analysis.
+async fn busiest_label(svc: &TestService, session_id: &str) -> u64 {
+    let (_, answer) = svc
+        .json(
+            axum::http::Method::POST,
+            "/api/TradeMaster/MDM_status",
+            None,
+            Some(json!({ "session_id": session_id })),
+        )
+        .await;
+    let analysis = BASE64
+        .decode(
+            answer["market_dynamic_labeling_analysis"]
+                .as_str()
+                .unwrap_or(""),
+        )
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .unwrap_or(Value::Null);
+    let labels = analysis["tics"][0]["labels"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    labels
+        .iter()
+        .max_by_key(|l| l["rows"].as_u64().unwrap_or(0))
+        .and_then(|l| l["label"].as_u64())
+        .unwrap_or(0)
+}
+
 /// One client's flows, repeated until `until`.
 async fn client(svc: Arc<TestService>, tally: Arc<Mutex<Tally>>, n: usize, until: Instant) {
     let rows = common::csv_rows::rows_of(&market_csv(160, n as u64));
@@ -136,7 +169,27 @@ async fn client(svc: Arc<TestService>, tally: Arc<Mutex<Tally>>, n: usize, until
             }),
         )
         .await;
-        wait_end(&svc, &tally, "MDM_status", &session_id, "MDM_end").await;
+        if !wait_end(&svc, &tally, "MDM_status", &session_id, "MDM_end").await {
+            continue;
+        }
+        let session = json!({ "session_id": session_id });
+        call(
+            &svc,
+            &tally,
+            "save_market_dynamics_labeling",
+            session.clone(),
+        )
+        .await;
+        let test = json!({ "session_id": session_id, "dynamics_test_label": busiest_label(&svc, &session_id).await });
+        call(&svc, &tally, "run_dynamics_test", test.clone()).await;
+        let status = "dynamics_testing_status";
+        for _ in 0..1200 {
+            let answer = call(&svc, &tally, status, test.clone()).await;
+            if answer["dynamics_testing_end"] == true || answer["error_code"] != 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         tally.lock().await.flows += 1;
     }
 }
@@ -201,7 +254,7 @@ async fn eight_clients_replay_the_compat_flows_on_sqlite() {
         tally.failures
     );
     assert_eq!(failed_jobs, 0, "jobs failed or were cancelled");
-    // The clients really ran: every one finished a flow, each flow runs 3 jobs.
+    // The clients really ran: every one finished a flow, each flow runs 4 jobs.
     assert!(
         tally.flows >= CLIENTS as u64,
         "only {} flows finished",
