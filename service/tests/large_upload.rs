@@ -3,9 +3,9 @@
 #[macro_use]
 mod common;
 
-use common::TestService;
 use axum::body::Body;
 use axum::http::StatusCode;
+use common::TestService;
 
 /// 128 MiB streamed through the upload: stored in 1 MiB chunks, nothing buffered whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

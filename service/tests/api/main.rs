@@ -7,4 +7,5 @@ mod flows;
 mod jobs;
 mod ops;
 mod serve;
+mod sqlite_soak;
 mod tm_api;
