@@ -82,7 +82,7 @@ pub(super) async fn resolve_dataset(
 fn check_choice(request: &SessionTrain) -> Result<(), TmError> {
     let catalog = exec::catalog();
     let task_name = &request.task_name;
-    let task = Task::parse(&task_name).map_err(|_| {
+    let task = Task::parse(task_name).map_err(|_| {
         TmError(format!(
             "task_name {task_name:?} is not offered; choose one of: {}",
             catalog.tasks.join(", ")
