@@ -146,8 +146,10 @@ pub async fn train(State(app): State<AppState>, body: TmBody) -> TmResult {
         agent_name,
         optimizer_name,
         loss_name,
-        start_date: body.optional_text("start_date"),
-        end_date: body.optional_text("end_date"),
+        start_date: body
+            .optional_text("start_date")
+            .map(|d| d.trim().to_string()),
+        end_date: body.optional_text("end_date").map(|d| d.trim().to_string()),
         hyperparameters,
         seed,
         dataset_id: String::new(),
