@@ -130,6 +130,9 @@ pub struct UpArgs {
     /// Run N replicas of SERVICE instead of the profile's count (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
+    /// Leave out an optional SERVICE, e.g. grafana when its image cannot be had (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub without: Vec<String>,
     /// Wait until every container is healthy (or running, without a healthcheck).
     #[arg(long)]
     pub wait: bool,
@@ -146,6 +149,9 @@ pub struct PlanArgs {
     /// Plan with N replicas of SERVICE (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
+    /// Plan without an optional SERVICE (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub without: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -5,10 +5,13 @@ pub mod error;
 pub mod interpolate;
 pub mod load;
 pub mod model;
+pub mod monitoring;
 pub mod normalize;
 pub mod path;
 pub mod units;
 pub mod validate;
+mod validate_monitoring;
+pub mod without;
 
 pub use env::Variables;
 pub use error::{Diagnostic, ProfileError};

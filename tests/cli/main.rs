@@ -1,6 +1,6 @@
-#[path = "../support/mod.rs"]
-mod support;
 mod commands;
 mod dynamics;
 mod profiles_malformed;
 mod render;
+#[path = "../support/mod.rs"]
+mod support;

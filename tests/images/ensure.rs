@@ -3,8 +3,8 @@
 
 use crate::images_support;
 
-use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use crate::images_support::bootstrapped;
+use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use tmctl::engine::docker::connect;
 use tmctl::images::bootstrap::BootstrapOptions;
 use tmctl::images::ensure::{ensure_images, Obtained};

@@ -5,8 +5,8 @@ use crate::images_support;
 
 use std::path::PathBuf;
 
-use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use crate::images_support::{bootstrapped, Container};
+use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
 use tmctl::engine::docker::connect;
 use tmctl::images::archive::{load, save};
 use tmctl::images::bootstrap::BootstrapOptions;

@@ -1,11 +1,11 @@
-#[path = "../support/mod.rs"]
-mod support;
+mod backup;
+mod backup_prod;
 #[path = "../../service/tests/common/csv_rows.rs"]
 mod csv_rows;
 mod engine_dev;
-mod health;
 mod heal;
-mod backup;
-mod backup_prod;
-mod serve_replicas;
+mod health;
 mod releases;
+mod serve_replicas;
+#[path = "../support/mod.rs"]
+mod support;

@@ -1,7 +1,7 @@
 use crate::common;
 
-use axum::http::{Method, StatusCode};
 use crate::common::TestService;
+use axum::http::{Method, StatusCode};
 use serde_json::json;
 use tmctl_service::auth::token::{Claims, TokenKeys, TokenKind};
 

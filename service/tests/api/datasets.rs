@@ -1,8 +1,8 @@
 use crate::common;
 
+use crate::common::TestService;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use crate::common::TestService;
 
 const SMALL: &str = "date,tic,open,high,low,close,adjcp\n2020-01-02,AAPL,1,2,0.5,1.5,1.5\n2020-01-03,AAPL,1,2,0.5,1.6,1.6\n";
 

@@ -5,11 +5,11 @@ use crate::common;
 
 use std::time::Duration;
 
+use crate::common::{Backend, TestService};
 use axum::body::Body;
 use axum::http::{Method, Request};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use crate::common::{Backend, TestService};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 

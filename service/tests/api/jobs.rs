@@ -3,8 +3,8 @@ use crate::common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use axum::http::{Method, StatusCode};
 use crate::common::TestService;
+use axum::http::{Method, StatusCode};
 use serde_json::json;
 use tmctl_service::jobs::queue::{self, CancelOutcome, Heartbeat, NewJob};
 use tmctl_service::jobs::JobKind;

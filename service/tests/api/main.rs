@@ -1,6 +1,6 @@
+mod auth;
 #[path = "../common/mod.rs"]
 mod common;
-mod auth;
 mod datasets;
 mod flows;
 mod jobs;

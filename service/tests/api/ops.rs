@@ -1,7 +1,7 @@
 use crate::common;
 
-use axum::http::{Method, StatusCode};
 use crate::common::{Backend, TestService};
+use axum::http::{Method, StatusCode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_ready_and_metrics() {

@@ -1,8 +1,8 @@
 use crate::common;
 
+use crate::common::TestService;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use crate::common::TestService;
 use serde_json::{json, Value};
 
 /// Posts a raw body without Content-Type, as the original clients may.
