@@ -4,9 +4,9 @@ set -eu
 
 install_debs
 
-# Paths of the official image: the binary in /bin, data in /alertmanager owned by nobody.
+# Paths of the official image: the binary in /bin (amtool is there already: /bin is
+# /usr/bin), data in /alertmanager owned by nobody.
 ln -sf /usr/bin/prometheus-alertmanager /bin/alertmanager
-ln -sf /usr/bin/amtool /bin/amtool
 mkdir -p /alertmanager /etc/alertmanager
 chown nobody:nogroup /alertmanager
 install -m 0644 "$STAGE"/files/alertmanager.yml /etc/alertmanager/alertmanager.yml
