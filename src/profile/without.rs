@@ -2,6 +2,7 @@
 //! backup and scrape settings that name them dropped with them.
 
 use super::model::Profile;
+use super::units::MountSource;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WithoutError {
@@ -72,6 +73,17 @@ impl Profile {
             self.services.remove(service);
             self.drop_references(service);
         }
+        // Volumes only the left-out services used (their data stays until `down --volumes`).
+        let used: Vec<String> = self
+            .services
+            .values()
+            .flat_map(|spec| spec.volumes.iter())
+            .filter_map(|mount| match &mount.source {
+                MountSource::Volume(name) => Some(name.clone()),
+                MountSource::Bind(_) => None,
+            })
+            .collect();
+        self.volumes.retain(|name, _| used.contains(name));
         Ok(())
     }
 
