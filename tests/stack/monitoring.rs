@@ -1,0 +1,235 @@
+//! The extended profile end to end on the real Engine, Grafana left out (no image here):
+//! every Prometheus target up, every dashboard query answered, the backup alert and the
+//! PostgreSQL alert firing in Alertmanager, and the latter resolving. One stack for all
+//! of it, with short scrape, evaluation and `for:` intervals from the profile's variables.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::stack::{free_port, TestStack};
+use crate::support::text;
+
+struct Monitoring {
+    prometheus: String,
+    alertmanager: String,
+    client: reqwest::blocking::Client,
+}
+
+impl Monitoring {
+    fn get(&self, url: &str) -> Option<Value> {
+        let response = self.client.get(url).send().ok()?;
+        response
+            .status()
+            .is_success()
+            .then(|| response.json().ok())
+            .flatten()
+    }
+
+    /// The result vector of an instant query (empty on any error).
+    fn query(&self, expr: &str) -> Vec<Value> {
+        let url = reqwest::Url::parse_with_params(
+            &format!("{}/api/v1/query", self.prometheus),
+            &[("query", expr)],
+        )
+        .expect("query URL");
+        self.get(url.as_str())
+            .and_then(|body| body["data"]["result"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    /// Alertmanager's active (or suppressed) alerts by name.
+    fn alerts(&self) -> BTreeSet<String> {
+        self.get(&format!("{}/api/v2/alerts", self.alertmanager))
+            .and_then(|body| body.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|alert| alert["labels"]["alertname"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// Polls `check` every 500 ms until it is true; the time it took, or a panic naming `what`.
+fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        if check() {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Stops or starts a container through the Engine API.
+fn set_running(name: &str, running: bool) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let docker = tmctl::engine::docker::connect().await.expect("engine");
+        let result = if running {
+            tmctl::engine::ops::start(&docker, name)
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            docker
+                .stop_container(name, None)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        result.unwrap_or_else(|error| panic!("{name} running={running}: {error}"));
+    });
+}
+
+#[test]
+fn extended_stack_targets_dashboards_and_alerts_work_end_to_end() {
+    let (https, prometheus, alertmanager) = (free_port(), free_port(), free_port());
+    let stack = TestStack::new("extended")
+        .env("TM_HTTP_BIND", "127.0.0.1")
+        .env("TM_HTTPS_BIND", "127.0.0.1")
+        .env("TM_HTTPS_PORT", &https.to_string())
+        .env("TM_PROMETHEUS_PORT", &prometheus.to_string())
+        .env("TM_ALERTMANAGER_PORT", &alertmanager.to_string())
+        .env("TM_SERVICE_REPLICAS", "1")
+        .env("TM_SCRAPE_INTERVAL", "2s")
+        .env("TM_EVALUATION_INTERVAL", "2s")
+        .env("TM_ALERT_FOR_OUTAGE", "10s")
+        .env("TM_BACKUP_SCHEDULE", "* * * * *");
+    // The scheduler runs as root without capabilities: it cannot write into a directory
+    // of mode 0555, so every dump fails after pg_dump ran.
+    let backups = stack.path().join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let stack = stack.env("TM_BACKUP_DIR", backups.to_str().unwrap());
+
+    let started = Instant::now();
+    stack.tmctl_ok(&["up", "--without", "grafana", "--wait", "--timeout", "240s"]);
+    let up_took = started.elapsed();
+    let monitoring = Monitoring {
+        prometheus: format!("http://127.0.0.1:{prometheus}"),
+        alertmanager: format!("http://127.0.0.1:{alertmanager}"),
+        client: reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap(),
+    };
+
+    // Every target up: the service replica, the backup scheduler, Prometheus itself,
+    // Alertmanager and the four exporters.
+    let wanted: BTreeSet<&str> = [
+        "alertmanager",
+        "backup",
+        "nginx",
+        "node",
+        "postgres",
+        "prometheus",
+        "redis",
+        "service",
+    ]
+    .into();
+    let mut targets = Vec::new();
+    let targets_took = wait_for("every target up == 1", Duration::from_secs(60), || {
+        let up = monitoring.query("up");
+        let jobs: BTreeSet<&str> = up
+            .iter()
+            .filter(|sample| sample["value"][1] == "1")
+            .filter_map(|sample| sample["metric"]["job"].as_str())
+            .collect();
+        targets = up
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} up={}",
+                    s["metric"]["job"], s["metric"]["instance"], s["value"][1]
+                )
+            })
+            .collect();
+        jobs == wanted && up.iter().all(|sample| sample["value"][1] == "1")
+    });
+    eprintln!("up took {up_took:.1?}; every target up {targets_took:.1?} later:");
+    for target in &targets {
+        eprintln!("  {target}");
+    }
+
+    let health = stack.tmctl(&["health"]);
+    let (report, _) = text(&health);
+    for probe in ["prometheus", "alertmanager"] {
+        assert!(
+            report
+                .lines()
+                .any(|line| line.starts_with(probe) && line.contains(" ok ")),
+            "{report}"
+        );
+    }
+    assert!(
+        report
+            .lines()
+            .any(|line| line.starts_with("grafana") && line.contains("not deployed")),
+        "{report}"
+    );
+
+    // Traffic through the gateway (TLS, inside its container): good answers and 404s.
+    let traffic = "for i in $(seq 20); do curl -sk -o /dev/null https://127.0.0.1/ready; curl -sk -o /dev/null https://127.0.0.1/api/v1/no-such-route; done";
+    stack.tmctl_ok(&["exec", "gateway", "--", "sh", "-c", traffic]);
+
+    // Every dashboard panel's query returns data.
+    let out = stack.path().join("rendered");
+    stack.tmctl_ok(&["render", "--out", out.to_str().unwrap()]);
+    let mut queries = Vec::new();
+    for entry in std::fs::read_dir(out.join("dashboards")).expect("dashboards") {
+        let path = entry.unwrap().path();
+        let dashboard: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for panel in dashboard["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                queries.push((
+                    format!("{} / {}", dashboard["title"], panel["title"]),
+                    target["expr"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    assert!(queries.len() >= 30, "{} queries", queries.len());
+    let dashboards_took = wait_for(
+        "every dashboard query answered",
+        Duration::from_secs(60),
+        || {
+            queries
+                .iter()
+                .all(|(_, expr)| !monitoring.query(expr).is_empty())
+        },
+    );
+    eprintln!(
+        "{} dashboard queries answered after {dashboards_took:.1?}",
+        queries.len()
+    );
+
+    // The one-minute schedule fails every run: the backup alert fires.
+    let since_up = started.elapsed();
+    let backup_fired = wait_for(
+        "TmctlBackupFailed in Alertmanager",
+        Duration::from_secs(150),
+        || monitoring.alerts().contains("TmctlBackupFailed"),
+    );
+    eprintln!(
+        "TmctlBackupFailed firing {:.1?} after up finished",
+        since_up + backup_fired - up_took
+    );
+
+    // PostgreSQL stopped: its alert fires within 2 minutes, and resolves once it is back.
+    let postgres = format!("{}-postgres-1", stack.project);
+    set_running(&postgres, false);
+    let fired = wait_for(
+        "TmctlPostgresDown in Alertmanager",
+        Duration::from_secs(120),
+        || monitoring.alerts().contains("TmctlPostgresDown"),
+    );
+    set_running(&postgres, true);
+    let resolved = wait_for(
+        "TmctlPostgresDown resolved",
+        Duration::from_secs(120),
+        || !monitoring.alerts().contains("TmctlPostgresDown"),
+    );
+    eprintln!("TmctlPostgresDown firing {fired:.1?} after the stop, resolved {resolved:.1?} after the start");
+}
