@@ -175,7 +175,8 @@ fn leave_out_hint(error: anyhow::Error, project: &Project, missing: &[String]) -
         .map(|name| format!("--without {name}"))
         .collect();
     anyhow!(
-        "{error:#}\nor bring the stack up without it: `tmctl up {}` (`tmctl health` then reports {} as not deployed)",
+        "{error:#}\nor bring the stack up without it: `tmctl up --profile {} {}` (`tmctl health` then reports {} as not deployed)",
+        profile.name,
         flags.join(" "),
         optional.join(", ")
     )

@@ -126,3 +126,70 @@ impl Profile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{ProfileStore, Variables};
+
+    fn extended() -> Profile {
+        ProfileStore::new(None, std::env::temp_dir())
+            .load("extended", &Variables::empty())
+            .expect("built-in profile")
+            .profile
+    }
+
+    #[test]
+    fn leaving_out_grafana_drops_its_settings_and_volume() {
+        let mut profile = extended();
+        profile.without(&["grafana".to_owned()]).unwrap();
+        assert!(!profile.services.contains_key("grafana"));
+        let monitoring = profile.monitoring.as_ref().unwrap();
+        assert!(monitoring.grafana.is_none());
+        assert!(monitoring.prometheus.is_some() && monitoring.alertmanager.is_some());
+        assert!(!profile.volumes.contains_key("grafana-data"));
+        assert!(profile.volumes.contains_key("prometheus-data"));
+    }
+
+    #[test]
+    fn leaving_out_prometheus_needs_its_dependents_left_out_too() {
+        let mut profile = extended();
+        let error = profile.without(&["prometheus".to_owned()]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--without prometheus: grafana depend(s) on it; leave them out too (`--without grafana`)"
+        );
+        profile
+            .without(&["prometheus".to_owned(), "grafana".to_owned()])
+            .unwrap();
+        assert!(profile.monitoring.as_ref().unwrap().prometheus.is_none());
+        assert!(profile.monitoring.as_ref().unwrap().alertmanager.is_none());
+    }
+
+    #[test]
+    fn required_and_unknown_services_cannot_be_left_out() {
+        let mut profile = extended();
+        assert!(matches!(
+            profile.without(&["postgres".to_owned()]),
+            Err(WithoutError::Required { .. })
+        ));
+        let error = profile.without(&["grafna".to_owned()]).unwrap_err();
+        assert!(error.to_string().contains("no service `grafna`"), "{error}");
+        assert!(profile.services.contains_key("grafana"));
+    }
+
+    #[test]
+    fn an_exporter_left_out_leaves_its_scrape_job() {
+        let mut profile = extended();
+        profile.without(&["node-exporter".to_owned()]).unwrap();
+        let jobs = &profile
+            .monitoring
+            .as_ref()
+            .unwrap()
+            .prometheus
+            .as_ref()
+            .unwrap()
+            .jobs;
+        assert!(!jobs.contains_key("node") && jobs.contains_key("postgres"));
+    }
+}

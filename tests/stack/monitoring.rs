@@ -143,7 +143,10 @@ fn extended_stack_targets_dashboards_and_alerts_work_end_to_end() {
             .collect();
         jobs == wanted && up.iter().all(|sample| sample["value"][1] == "1")
     });
-    eprintln!("up took {up_took:.1?}; every target up {targets_took:.1?} later:");
+    eprintln!(
+        "every target up {:.1?} after `up` started from nothing (`up` took {up_took:.1?}):",
+        up_took + targets_took
+    );
     for target in &targets {
         eprintln!("  {target}");
     }
@@ -258,4 +261,118 @@ fn extended_stack_targets_dashboards_and_alerts_work_end_to_end() {
         || !monitoring.alerts().contains("TmctlPostgresDown"),
     );
     eprintln!("TmctlPostgresDown firing {fired:.1?} after the stop, resolved {resolved:.1?} after the start");
+}
+
+const GRAFANA_IMAGE: &str = "grafana/grafana:10.4.2";
+
+fn image_present(image: &str) -> bool {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let docker = tmctl::engine::docker::connect().await.expect("engine");
+        docker.inspect_image(image).await.is_ok()
+    })
+}
+
+fn extended_on_free_ports() -> TestStack {
+    let stack = TestStack::new("extended");
+    let backups = stack.path().join("backups");
+    std::fs::create_dir_all(&backups).expect("backups directory");
+    stack
+        .env("TM_HTTP_BIND", "127.0.0.1")
+        .env("TM_HTTPS_BIND", "127.0.0.1")
+        .env("TM_HTTPS_PORT", &free_port().to_string())
+        .env("TM_PROMETHEUS_PORT", &free_port().to_string())
+        .env("TM_ALERTMANAGER_PORT", &free_port().to_string())
+        .env("TM_GRAFANA_PORT", &free_port().to_string())
+        .env("TM_SERVICE_REPLICAS", "1")
+        .env("TM_BACKUP_DIR", backups.to_str().expect("utf-8 path"))
+}
+
+#[test]
+fn without_the_grafana_image_up_changes_nothing_and_names_the_remedies() {
+    if image_present(GRAFANA_IMAGE) {
+        eprintln!("skipped: {GRAFANA_IMAGE} is present, so `up` would not stop for it");
+        return;
+    }
+    let stack = extended_on_free_ports();
+    let output = stack.tmctl(&["up", "--timeout", "60s"]);
+    let (stdout, stderr) = text(&output);
+    assert!(!output.status.success(), "{stdout}\n{stderr}");
+    for remedy in [
+        "tmctl images load",
+        "tmctl images save",
+        "--without grafana",
+    ] {
+        assert!(stderr.contains(remedy), "no `{remedy}` in:\n{stderr}");
+    }
+    let ps = stack.tmctl_ok(&["ps", "--json"]);
+    let containers: Value = serde_json::from_str(&ps).expect("ps --json");
+    assert_eq!(
+        containers.as_array().map(Vec::len),
+        Some(0),
+        "up created containers before stopping: {ps}"
+    );
+    let plan = stack.tmctl(&["plan", "--without", "grafana"]);
+    let (plan_out, plan_err) = text(&plan);
+    assert!(
+        !plan_out.contains("grafana") && plan_out.contains("prometheus"),
+        "{plan_out}\n{plan_err}"
+    );
+}
+
+#[test]
+fn with_the_grafana_image_its_datasource_and_dashboards_are_provisioned() {
+    if !image_present(GRAFANA_IMAGE) {
+        eprintln!(
+            "skipped: {GRAFANA_IMAGE} is not on this Engine (`tmctl images load FILE` it to run this test)"
+        );
+        return;
+    }
+    let port = free_port();
+    let stack = extended_on_free_ports().env("TM_GRAFANA_PORT", &port.to_string());
+    stack.tmctl_ok(&["up", "--wait", "--timeout", "240s"]);
+    let secrets = std::fs::read_to_string(
+        stack
+            .path()
+            .join(".tmctl")
+            .join(&stack.project)
+            .join("secrets.env"),
+    )
+    .expect("secrets.env");
+    let password = secrets
+        .lines()
+        .find_map(|line| line.strip_prefix("GF_SECURITY_ADMIN_PASSWORD="))
+        .expect("grafana password")
+        .trim_matches('\'')
+        .trim_matches('"')
+        .to_owned();
+    let client = reqwest::blocking::Client::new();
+    let get = |path: &str| -> Value {
+        client
+            .get(format!("http://127.0.0.1:{port}{path}"))
+            .basic_auth("admin", Some(&password))
+            .send()
+            .and_then(|response| response.json())
+            .unwrap_or(Value::Null)
+    };
+    let datasource = get("/api/datasources/uid/prometheus");
+    assert_eq!(datasource["type"], "prometheus", "{datasource}");
+    let found = get("/api/search?tag=tmctl");
+    let uids: BTreeSet<&str> = found
+        .as_array()
+        .map(|list| list.iter().filter_map(|d| d["uid"].as_str()).collect())
+        .unwrap_or_default();
+    for uid in [
+        "tmctl-overview",
+        "tmctl-api",
+        "tmctl-jobs",
+        "tmctl-postgres",
+        "tmctl-redis",
+        "tmctl-backups",
+    ] {
+        assert!(
+            uids.contains(uid),
+            "dashboard {uid} not provisioned: {found}"
+        );
+    }
 }

@@ -12,6 +12,8 @@ mod builder;
 mod cleanup;
 mod gateway;
 mod hooks;
+#[cfg(test)]
+mod monitoring_tests;
 mod replace;
 #[cfg(test)]
 mod tests;
