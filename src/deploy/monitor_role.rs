@@ -52,11 +52,9 @@ pub async fn ensure(
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-        argv.extend([
-            database.user.clone(),
-            "-d".into(),
-            database.database.clone(),
-        ]);
+        // Roles are cluster-wide: the maintenance database works even when the
+        // application's database refuses connections.
+        argv.extend([database.user.clone(), "-d".into(), "postgres".into()]);
         argv.extend(extra.iter().map(|s| (*s).to_owned()));
         argv
     };
