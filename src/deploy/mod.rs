@@ -3,6 +3,8 @@
 
 pub mod down;
 pub mod files;
+#[cfg(test)]
+mod files_tests;
 pub mod images;
 pub mod monitor_role;
 mod project;

@@ -12,8 +12,6 @@ mod builder;
 mod cleanup;
 mod gateway;
 mod hooks;
-#[cfg(test)]
-mod monitoring_tests;
 mod replace;
 #[cfg(test)]
 mod tests;

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::{reconcile, Options};
 use crate::engine::desired::{DeliveredFile, DesiredInput, DesiredState, FileSet};
 use crate::engine::observe::{Observed, ObservedContainer};
 use crate::engine::plan::ReloadKind;
+use crate::engine::reconcile::{reconcile, Options};
 use crate::profile::{ProfileStore, Variables};
 use crate::secrets::Secrets;
 
