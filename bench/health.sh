@@ -28,9 +28,5 @@ for profile in dev prod; do
     "$tmctl" health --profile "$profile" --project "$project" --wait --timeout 60s >/dev/null
     hyperfine --warmup 3 --runs 30 -N --export-json "$work/$profile.json" \
         "$tmctl health --profile $profile --project $project" >/dev/null
-    python3 - "$work/$profile.json" "$profile" <<'PY'
-import json, sys
-result = json.load(open(sys.argv[1]))["results"][0]
-print(f"health {sys.argv[2]:5s} mean {result['mean']*1000:6.1f} ms  min {result['min']*1000:6.1f} ms  max {result['max']*1000:6.1f} ms")
-PY
+    hyperfine_line "$work/$profile.json" "health $profile"
 done

@@ -22,10 +22,7 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 mkdir -p profiles
-export TM_HTTP_BIND=127.0.0.1 TM_HTTPS_BIND=127.0.0.1
-TM_HTTP_PORT="$(free_port)" TM_HTTPS_PORT="$(free_port)"
-export TM_HTTP_PORT TM_HTTPS_PORT
-export TM_API_RATE=1000000r/s TM_API_BURST=1000000 TM_BACKUP_DIR="$work/backups"
+export_bench_stack_env "$work"
 url="https://127.0.0.1:$TM_HTTPS_PORT/api/TradeMaster/getParameters"
 
 # A broken version: the same service whose healthcheck never passes.
@@ -52,12 +49,9 @@ under_load() {  # name command...
     took=$(echo "$(date +%s.%N) - $started" | bc)
     sleep 2
     kill -INT "$wrk_pid"; wait "$wrk_pid" || true
-    local requests non2xx errors p99
-    requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
-    non2xx=$(awk '/Non-2xx/ {print $5}' "$work/wrk.out"); non2xx=${non2xx:-0}
-    errors=$(awk -F'[ ,]+' '/Socket errors/ {print $4+$6+$8+$10}' "$work/wrk.out"); errors=${errors:-0}
-    p99=$(awk '$1=="99%" {print $2}' "$work/wrk.out")
-    printf '%-28s %10s %9s %9s %9.1fs %s\n' "$name" "$requests" "$((non2xx + errors))" "$p99" "$took" "$exit_code"
+    local requests failed rps p99
+    read -r requests failed rps p99 < <(wrk_figures "$work/wrk.out")
+    printf '%-28s %10s %9s %9s %9.1fs %s\n' "$name" "$requests" "$failed" "$p99" "$took" "$exit_code"
 }
 
 "$tmctl" up -p prod --project "$project" --wait -q

@@ -12,9 +12,5 @@ for profile in dev prod extended; do
     "$tmctl" render --profile "$profile" --out "out-$profile" -q   # first run generates secrets
     hyperfine --warmup 3 --runs 30 -N --export-json "$work/$profile.json" \
         "$tmctl render --profile $profile --out out-$profile -q" >/dev/null
-    python3 - "$work/$profile.json" "$profile" <<'PY'
-import json, sys
-result = json.load(open(sys.argv[1]))["results"][0]
-print(f"render {sys.argv[2]:9s} mean {result['mean']*1000:6.2f} ms  min {result['min']*1000:6.2f} ms  max {result['max']*1000:6.2f} ms")
-PY
+    hyperfine_line "$work/$profile.json" "render $profile"
 done

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod tooling;
+pub use tooling::*;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tmctl",
@@ -21,7 +24,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Listed under their own heading so a subcommand's help shows its own options first.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile name (dev, prod, extended, or one of yours) or a path to a profile file.
     #[arg(
@@ -98,6 +103,14 @@ pub enum Command {
     Dynamics(DynamicsCommand),
     /// Run the TradeMaster trading service.
     Serve(ServeArgs),
+    /// Check that this host can run the profile: Engine, disk, ports, images, state, clock.
+    Doctor,
+    /// Print the versions of tmctl, the Docker Engine and each service's image.
+    Version,
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of tmctl or of one of its subcommands.
+    Man(ManArgs),
     /// Probe an HTTP URL; exit 0 on a 2xx answer (used by container healthchecks).
     #[command(hide = true)]
     Probe(ProbeArgs),
@@ -307,6 +320,8 @@ pub enum ImagesCommand {
         /// Archive to read.
         file: PathBuf,
     },
+    /// Remove images of the project's older releases (not those of the last N or of any container).
+    Prune(PruneArgs),
 }
 
 #[derive(Debug, Args)]

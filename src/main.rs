@@ -6,8 +6,22 @@ use tracing_subscriber::EnvFilter;
 use tmctl::cli::{Cli, Command, DynamicsCommand};
 use tmctl::commands::{self, Context};
 
+/// Usage errors (unknown flag, bad value) exit with EX_USAGE, never with 2: `plan` uses 2
+/// for "changes pending", and a mistyped flag in a pipeline must not read as that.
+const EXIT_USAGE: u8 = 64;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     init_logging(&cli);
     match run(cli) {
         Ok(code) => code,
@@ -41,6 +55,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve(args) => done(commands::serve::run(args)),
         Command::Probe(args) => done(commands::probe::run(args)),
+        Command::Completions(args) => done(commands::manual::completions(args)),
+        Command::Man(args) => done(commands::manual::man(args)),
         command => {
             let context = Context::new(cli.global.clone())?;
             match command {
@@ -64,7 +80,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Dynamics(DynamicsCommand::Label(args)) => {
                     done(commands::dynamics::label(&context, args))
                 }
-                Command::Serve(_) | Command::Probe(_) => unreachable!("handled above"),
+                Command::Doctor => commands::doctor::run(&context),
+                Command::Version => done(commands::version::run(&context)),
+                Command::Serve(_)
+                | Command::Probe(_)
+                | Command::Completions(_)
+                | Command::Man(_) => unreachable!("handled above"),
             }
         }
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::AnyConnection;
 use sqlx::AnyPool;
 
 /// The SQL engine behind the pool.
@@ -34,11 +35,22 @@ pub enum DbError {
 }
 
 /// Shared handle on the database.
+///
+/// On SQLite every change goes through one writer connection (`pool`), in WAL mode with a
+/// busy timeout, and reads through a separate pool of read-only connections: concurrent
+/// writers would otherwise fail with `database is locked` or journal I/O errors. On
+/// PostgreSQL both are the same pool.
 #[derive(Debug, Clone)]
 pub struct Db {
+    /// The writer pool (on PostgreSQL, the only pool).
     pub pool: AnyPool,
+    reader: AnyPool,
     pub dialect: Dialect,
 }
+
+/// How long a SQLite connection waits for a lock before failing.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+const SQLITE_READERS: u32 = 8;
 
 impl Db {
     /// Connects, creating the SQLite file (and its directory) when needed, and migrates.
@@ -51,39 +63,83 @@ impl Db {
         } else {
             return Err(DbError::Scheme(redact(url)));
         };
-        if dialect == Dialect::Sqlite {
-            create_sqlite_dir(url)?;
-        }
-        let max_connections = match dialect {
-            Dialect::Postgres => 16,
-            Dialect::Sqlite => 8,
+        let connect_error = |source| DbError::Connect {
+            url: redact(url),
+            source,
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
+        if dialect == Dialect::Postgres {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(connect_error)?;
+            let db = Db {
+                reader: pool.clone(),
+                pool,
+                dialect,
+            };
+            db.migrate().await?;
+            return Ok(db);
+        }
+        let in_memory = create_sqlite_dir(url)?;
+        let writer = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _| {
+                Box::pin(async move { sqlite_pragmas(conn, SqliteRole::Writer).await })
+            })
             .connect(url)
             .await
-            .map_err(|source| DbError::Connect {
-                url: redact(url),
-                source,
-            })?;
-        let db = Db { pool, dialect };
+            .map_err(connect_error)?;
+        let mut db = Db {
+            reader: writer.clone(),
+            pool: writer,
+            dialect,
+        };
         db.migrate().await?;
+        // An in-memory database exists once per connection: readers would see another one.
+        if !in_memory {
+            db.reader = AnyPoolOptions::new()
+                .max_connections(SQLITE_READERS)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _| {
+                    Box::pin(async move { sqlite_pragmas(conn, SqliteRole::Reader).await })
+                })
+                .connect(url)
+                .await
+                .map_err(connect_error)?;
+        }
         Ok(db)
+    }
+
+    /// The pool for statements that change rows (and reads that must see them at once).
+    pub fn writer(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The pool for plain reads.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Closes both pools.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.pool.close().await;
     }
 
     async fn migrate(&self) -> Result<(), DbError> {
         let migrator = Migrator::new(EmbeddedMigrations(self.dialect)).await?;
-        migrator.run(&self.pool).await?;
+        migrator.run(self.writer()).await?;
         Ok(())
     }
 
-    /// A cheap query, for readiness probes.
+    /// A cheap query on each pool, for readiness probes.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
     }
 
     /// `FOR UPDATE SKIP LOCKED` where the engine has row locks; SQLite serializes writers.
@@ -94,10 +150,39 @@ impl Db {
         }
     }
 
-    /// Connections open and idle, for /metrics.
+    /// Connections open and idle (writer and readers together), for /metrics.
     pub fn pool_usage(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+        if self.dialect == Dialect::Postgres {
+            return (self.pool.size(), self.pool.num_idle());
+        }
+        (
+            self.pool.size() + self.reader.size(),
+            self.pool.num_idle() + self.reader.num_idle(),
+        )
     }
+}
+
+#[derive(Clone, Copy)]
+enum SqliteRole {
+    Writer,
+    Reader,
+}
+
+/// WAL lets readers run beside the one writer; `query_only` makes a write sent to a
+/// reader fail loudly instead of competing for the write lock.
+async fn sqlite_pragmas(conn: &mut AnyConnection, role: SqliteRole) -> Result<(), sqlx::Error> {
+    let mut pragmas = vec![format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")];
+    match role {
+        SqliteRole::Writer => {
+            pragmas.push("PRAGMA journal_mode = WAL".into());
+            pragmas.push("PRAGMA synchronous = NORMAL".into());
+        }
+        SqliteRole::Reader => pragmas.push("PRAGMA query_only = ON".into()),
+    }
+    for pragma in pragmas {
+        sqlx::query(&pragma).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Reads a column that may be NULL.
@@ -109,15 +194,16 @@ where
     row.try_get::<Option<T>, _>(column)
 }
 
-fn create_sqlite_dir(url: &str) -> Result<(), DbError> {
+/// Creates the directory of a SQLite file; true when the URL names an in-memory database.
+fn create_sqlite_dir(url: &str) -> Result<bool, DbError> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        return Ok(true);
     }
     if let Some(dir) = std::path::Path::new(path).parent() {
         if !dir.as_os_str().is_empty() {
@@ -127,7 +213,7 @@ fn create_sqlite_dir(url: &str) -> Result<(), DbError> {
             })?;
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The URL without its password, for messages.

@@ -12,27 +12,28 @@ pub mod datasets;
 pub mod db;
 pub mod dynamics;
 pub mod error;
+pub mod extract;
 pub mod jobs;
 pub mod metrics;
+#[cfg(test)]
+mod module_graph;
+pub mod ops;
 pub mod plot;
 pub mod served_by;
 pub mod state;
-pub mod strategies;
+pub mod storage;
 pub mod tm_api;
+pub mod tokens;
 pub mod util;
 pub mod web_api;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use axum::{Json, Router};
-use serde_json::json;
-use sqlx::Row;
+use axum::Router;
 
 pub use config::ServeConfig;
 pub use jobs::worker::Workers;
@@ -56,7 +57,7 @@ pub async fn connect(config: ServeConfig) -> anyhow::Result<AppState> {
         "service state connected"
     );
     Ok(Arc::new(App {
-        tokens: auth::token::TokenKeys::new(key),
+        tokens: tokens::TokenKeys::new(key),
         config,
         db,
         cache,
@@ -68,16 +69,7 @@ pub async fn connect(config: ServeConfig) -> anyhow::Result<AppState> {
 /// Without a configured key, replicas share one generated key kept in the database.
 async fn shared_token_key(db: &db::Db) -> anyhow::Result<Vec<u8>> {
     let candidate = format!("{}{}", util::new_id(), util::new_id());
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('token_key', $1) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(&candidate)
-    .execute(&db.pool)
-    .await?;
-    let row = sqlx::query("SELECT value FROM settings WHERE key = 'token_key'")
-        .fetch_one(&db.pool)
-        .await?;
-    let key: String = row.try_get("value")?;
+    let key = storage::settings::token_key_or_insert(db, &candidate).await?;
     tracing::warn!(
         "no token key configured (TMCTL_TOKEN_KEY); using the one generated in the database"
     );
@@ -88,52 +80,20 @@ async fn shared_token_key(db: &db::Db) -> anyhow::Result<Vec<u8>> {
 pub fn router(app: AppState) -> Router {
     let served_by = served_by::header_value();
     Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(metrics::render))
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
         .nest("/api/TradeMaster", tm_api::router(&app))
         .nest("/api/v1", web_api::router(&app))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
-            metrics::track,
+            ops::track,
         ))
         .layer(axum::middleware::from_fn(move |request, next| {
             served_by::add_header(served_by.clone(), request, next)
         }))
         .with_state(app)
-}
-
-async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
-}
-
-/// 200 when the database and the cache answer, 503 naming what does not.
-async fn ready(State(app): State<AppState>) -> impl IntoResponse {
-    let database = match tokio::time::timeout(Duration::from_secs(3), app.db.ping()).await {
-        Ok(Ok(())) => "ok".to_string(),
-        Ok(Err(e)) => format!("error: {e}"),
-        Err(_) => "error: timed out".to_string(),
-    };
-    let cache = match app.cache.ping().await {
-        Ok(()) => "ok".to_string(),
-        Err(e) => format!("error: {e}"),
-    };
-    let ok = database == "ok" && cache == "ok";
-    let status = if ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (
-        status,
-        Json(json!({
-            "status": if ok { "ready" } else { "not ready" },
-            "database": database,
-            "cache": cache,
-            "cache_backend": app.cache.backend(),
-        })),
-    )
 }
 
 async fn not_found() -> error::ApiError {
@@ -187,7 +147,7 @@ pub async fn serve_on(
     .await;
     sweeper.abort();
     workers.shutdown().await;
-    app.db.pool.close().await;
+    app.db.close().await;
     served?;
     Ok(())
 }

@@ -1,18 +1,12 @@
-//! Prometheus text exposition: request counts and latency per route, jobs by state, queue
-//! depth, database pool usage, cache reachability.
+//! Request counts and latency per route, kept for the Prometheus text exposition that
+//! `ops` serves at `/metrics` (with jobs by state, queue depth, pool usage and the cache).
 
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::state::AppState;
+use axum::http::Method;
 
 const BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -30,7 +24,7 @@ const METHODS: [Method; 8] = [
 /// Status codes 100..=599 each get a counter.
 const FIRST_STATUS: u16 = 100;
 const STATUS_SLOTS: usize = 500;
-const UNMATCHED: &str = "unmatched";
+pub const UNMATCHED: &str = "unmatched";
 
 /// Request counters and latency histograms per route pattern and method. The hot path
 /// takes a read lock and bumps atomics; it allocates only the first time a route is seen.
@@ -94,7 +88,8 @@ impl Metrics {
         Some(routes.entry(Arc::from(route)).or_default().clone())
     }
 
-    fn render_http(&self, out: &mut String) {
+    /// Appends the HTTP counters and histograms in the text exposition format.
+    pub fn render_http(&self, out: &mut String) {
         let mut routes: Vec<(Arc<str>, Arc<RouteStats>)> = match self.routes.read() {
             Ok(routes) => routes.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             Err(_) => Vec::new(),
@@ -160,69 +155,4 @@ fn escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// Middleware: times every request under its route pattern (not the raw path, so ids do
-/// not explode the label set).
-pub async fn track(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    app.metrics.observe(
-        &method,
-        route.as_ref().map_or(UNMATCHED, MatchedPath::as_str),
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
-}
-
-pub async fn render(State(app): State<AppState>) -> Response {
-    let mut out = String::new();
-    app.metrics.render_http(&mut out);
-    out.push_str("# HELP tmctl_jobs Jobs by state.\n# TYPE tmctl_jobs gauge\n");
-    let counts = crate::jobs::queue::counts_by_state(&app.db).await;
-    let database_up = counts.is_ok();
-    let counts = counts.unwrap_or_default();
-    for state in crate::jobs::STATES {
-        let n = counts
-            .iter()
-            .find(|(s, _)| s == state)
-            .map(|(_, n)| *n)
-            .unwrap_or(0);
-        let _ = writeln!(out, "tmctl_jobs{{state=\"{state}\"}} {n}");
-    }
-    let queued = counts
-        .iter()
-        .find(|(s, _)| s == "queued")
-        .map(|(_, n)| *n)
-        .unwrap_or(0);
-    let _ = writeln!(out, "# HELP tmctl_job_queue_depth Jobs waiting for a worker.\n# TYPE tmctl_job_queue_depth gauge\ntmctl_job_queue_depth {queued}");
-    // 0 when nothing waits, so an alert on the age resolves once the queue drains.
-    let oldest_age = match crate::jobs::queue::oldest_queued_at(&app.db).await {
-        Ok(Some(queued_at)) => {
-            (crate::util::now_ms().saturating_sub(queued_at)).max(0) as f64 / 1000.0
-        }
-        _ => 0.0,
-    };
-    let _ = writeln!(out, "# HELP tmctl_job_oldest_queued_age_seconds How long the oldest queued job has waited for a worker.\n# TYPE tmctl_job_oldest_queued_age_seconds gauge\ntmctl_job_oldest_queued_age_seconds {oldest_age}");
-    let (size, idle) = app.db.pool_usage();
-    let _ = writeln!(out, "# HELP tmctl_db_pool_connections Database connections of this replica.\n# TYPE tmctl_db_pool_connections gauge");
-    let _ = writeln!(out, "tmctl_db_pool_connections{{state=\"open\"}} {size}");
-    let _ = writeln!(out, "tmctl_db_pool_connections{{state=\"idle\"}} {idle}");
-    let _ = writeln!(
-        out,
-        "tmctl_db_pool_connections{{state=\"in_use\"}} {}",
-        (size as usize).saturating_sub(idle)
-    );
-    let _ = writeln!(out, "# HELP tmctl_database_up Whether the last database query of /metrics worked.\n# TYPE tmctl_database_up gauge\ntmctl_database_up {}", u8::from(database_up));
-    let cache_up = app.cache.ping().await.is_ok();
-    let _ = writeln!(
-        out,
-        "# HELP tmctl_cache_up Whether the cache answers.\n# TYPE tmctl_cache_up gauge\ntmctl_cache_up{{backend=\"{}\"}} {}",
-        app.cache.backend(),
-        u8::from(cache_up)
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

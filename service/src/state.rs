@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::auth::token::TokenKeys;
 use crate::cache::Cache;
 use crate::config::ServeConfig;
 use crate::db::Db;
 use crate::metrics::Metrics;
+use crate::tokens::TokenKeys;
 
 pub type AppState = Arc<App>;
 

@@ -85,20 +85,16 @@ pub async fn restore(
 }
 
 async fn pg_restore(docker: &Docker, database: &Database, path: &Path) -> Result<(), BackupError> {
-    let command: Vec<String> = [
+    let command = database.client(
         "pg_restore",
-        "--clean",
-        "--if-exists",
-        "--single-transaction",
-        "--exit-on-error",
-        "-U",
-        &database.user,
-        "-d",
+        &[
+            "--clean",
+            "--if-exists",
+            "--single-transaction",
+            "--exit-on-error",
+        ],
         &database.database,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    );
     tracing::info!("restoring {} into {}", path.display(), database.database);
     let result = exec::run(docker, database, &command, Some(path), |_| Ok(())).await?;
     if result.success() {

@@ -28,6 +28,8 @@ pub struct RunSettings {
     pub compression: Compression,
     /// How long to wait for a run already in progress.
     pub lock_wait: Duration,
+    /// Counts the dumped bytes on a terminal (`None`: no progress display).
+    pub progress: Option<indicatif::ProgressBar>,
 }
 
 /// The pg_dump `-Z` argument for `wanted`, given pg_dump's major version. Custom-format
@@ -148,21 +150,16 @@ async fn dump(
 ) -> Result<(), BackupError> {
     let database = target::find(docker, &settings.project, &settings.database_service).await?;
     record.database = database.database.clone();
-    let pg_dump_version = capture(docker, &database, &["pg_dump", "--version"]).await?;
+    let pg_dump_version = capture(
+        docker,
+        &database,
+        &["pg_dump".to_owned(), "--version".to_owned()],
+    )
+    .await?;
     record.server_version = capture(
         docker,
         &database,
-        &[
-            "psql",
-            "-X",
-            "-At",
-            "-U",
-            &database.user,
-            "-d",
-            &database.database,
-            "-c",
-            "show server_version",
-        ],
+        &database.psql(&database.database, "show server_version"),
     )
     .await?;
     let major = major_version(&pg_dump_version).unwrap_or(0);
@@ -173,19 +170,11 @@ async fn dump(
         );
     }
     record.compression = effective.to_string();
-    let command: Vec<String> = [
+    let command = database.client(
         "pg_dump",
-        "--format=custom",
-        "-Z",
-        &level,
-        "-U",
-        &database.user,
-        "-d",
+        &["--format=custom", "-Z", &level],
         &database.database,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    );
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -200,6 +189,9 @@ async fn dump(
     let result = exec::run(docker, &database, &command, None, |chunk| {
         hasher.update(chunk);
         size += chunk.len() as u64;
+        if let Some(bar) = &settings.progress {
+            bar.inc(chunk.len() as u64);
+        }
         writer
             .write_all(chunk)
             .map_err(BackupError::io("cannot write", part))
@@ -257,17 +249,16 @@ pub async fn check_archive(
 pub async fn capture(
     docker: &Docker,
     database: &Database,
-    command: &[&str],
+    command: &[String],
 ) -> Result<String, BackupError> {
-    let command: Vec<String> = command.iter().map(|s| (*s).to_owned()).collect();
     let mut stdout = Vec::new();
-    let result = exec::run(docker, database, &command, None, |chunk| {
+    let result = exec::run(docker, database, command, None, |chunk| {
         stdout.extend_from_slice(chunk);
         Ok(())
     })
     .await?;
     if !result.success() {
-        return Err(result.into_error(&command, &database.container));
+        return Err(result.into_error(command, &database.container));
     }
     Ok(String::from_utf8_lossy(&stdout).trim().to_owned())
 }

@@ -260,6 +260,7 @@ mod tests {
                 database_service: "postgres".to_owned(),
                 compression: Compression::Gzip(3),
                 lock_wait: std::time::Duration::ZERO,
+                progress: None,
             },
             CronSchedule::parse("*/2 * * * * *", "UTC").unwrap(),
             Retention {

@@ -17,6 +17,23 @@ pub struct Database {
 }
 
 impl Database {
+    /// `program args... -U <user> -d <database>`: a PostgreSQL client tool's command line
+    /// in the container, connected as this target's user to `database`.
+    pub fn client(&self, program: &str, args: &[&str], database: &str) -> Vec<String> {
+        std::iter::once(program)
+            .chain(args.iter().copied())
+            .chain(["-U", &self.user, "-d", database])
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `psql` running one statement against `database`, quiet and unaligned.
+    pub fn psql(&self, database: &str, statement: &str) -> Vec<String> {
+        let mut command = self.client("psql", &["-X", "-At", "-v", "ON_ERROR_STOP=1"], database);
+        command.extend(["-c".to_owned(), statement.to_owned()]);
+        command
+    }
+
     /// Environment for commands run in the container.
     pub fn exec_env(&self) -> Vec<String> {
         self.password

@@ -81,20 +81,7 @@ pub async fn verify(
 ) -> Result<VerifyReport, BackupError> {
     let path = checked_file(dir, record).await?;
     let scratch = format!("tmctl_verify_{}", std::process::id());
-    let sql = |statement: String| {
-        vec![
-            "psql".to_owned(),
-            "-X".to_owned(),
-            "-v".to_owned(),
-            "ON_ERROR_STOP=1".to_owned(),
-            "-U".to_owned(),
-            database.user.clone(),
-            "-d".to_owned(),
-            database.database.clone(),
-            "-c".to_owned(),
-            statement,
-        ]
-    };
+    let sql = |statement: String| database.psql(&database.database, &statement);
     let drop = sql(format!(
         "DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)"
     ));
@@ -115,38 +102,12 @@ async fn restore_and_count(
     scratch: &str,
     record: &BackupRecord,
 ) -> Result<VerifyReport, BackupError> {
-    let command: Vec<String> = [
-        "pg_restore",
-        "--no-owner",
-        "--exit-on-error",
-        "-U",
-        &database.user,
-        "-d",
-        scratch,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    let command = database.client("pg_restore", &["--no-owner", "--exit-on-error"], scratch);
     let result = exec::run(docker, database, &command, Some(path), |_| Ok(())).await?;
     if !result.success() {
         return Err(result.into_error(&command, &database.container));
     }
-    let counts = capture(
-        docker,
-        database,
-        &[
-            "psql",
-            "-X",
-            "-At",
-            "-U",
-            &database.user,
-            "-d",
-            scratch,
-            "-c",
-            COUNT_ROWS,
-        ],
-    )
-    .await?;
+    let counts = capture(docker, database, &database.psql(scratch, COUNT_ROWS)).await?;
     let mut tables = 0;
     let mut rows = 0;
     for line in counts.lines().filter(|line| !line.is_empty()) {

@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 
 use super::runtime;
 use super::Context;
+use crate::audit::{self, AuditRecord};
 use crate::backup::restore::{dependent_services, running_containers};
 use crate::backup::retention::Retention;
 use crate::backup::run::RunSettings;
@@ -20,8 +21,10 @@ use crate::backup::{prune, restore, run, target, verify, Catalog, Outcome};
 use crate::cli::{BackupArgs, BackupCommand, ScheduleArgs};
 use crate::engine::docker::connect;
 use crate::lock::file as lock;
+use crate::output::stream::JsonStream;
 use crate::profile::{BackupPolicy, LoadedProfile};
 use crate::schedule::CronSchedule;
+use crate::state::ProjectState;
 
 /// The profile's backup policy, or the defaults when it has none.
 fn policy(loaded: &LoadedProfile) -> anyhow::Result<BackupPolicy> {
@@ -51,6 +54,7 @@ impl Setup {
             database_service: self.policy.database.clone(),
             compression: self.policy.compression,
             lock_wait,
+            progress: None,
         }
     }
 
@@ -111,52 +115,117 @@ pub fn run(context: &Context, args: &BackupArgs) -> anyhow::Result<ExitCode> {
                 return dry_run(context, schedule).map(|()| ExitCode::SUCCESS);
             }
         }
-        let setup = setup(context, args).await?;
-        match &args.command {
-            BackupCommand::Run { lock_wait } => backup_run(context, &setup, *lock_wait).await,
-            BackupCommand::List => list(context, &setup).map(|()| ExitCode::SUCCESS),
-            BackupCommand::Verify { id } => backup_verify(context, &setup, id).await,
-            BackupCommand::Restore { id, yes, timeout } => {
-                backup_restore(&setup, id, *yes, *timeout).await
+        let streamed = match &args.command {
+            BackupCommand::Run { .. } => Some("backup run"),
+            BackupCommand::Verify { .. } => Some("backup verify"),
+            BackupCommand::Restore { .. } => Some("backup restore"),
+            _ => None,
+        };
+        let setup = match (setup(context, args).await, streamed) {
+            (Ok(setup), _) => setup,
+            (Err(error), Some(command)) => {
+                let project = context.project().unwrap_or_default();
+                let failed = Err(error);
+                JsonStream::new(context.style, command, &project).summary(&failed, None);
+                return failed;
             }
-            BackupCommand::Prune { dry_run, yes } => backup_prune(context, &setup, *dry_run, *yes),
+            (Err(error), None) => return Err(error),
+        };
+        let stream = JsonStream::new(context.style, streamed.unwrap_or(""), &setup.project);
+        match &args.command {
+            BackupCommand::Run { lock_wait } => {
+                let result = backup_run(context, &setup, *lock_wait, &stream).await;
+                stream.summary(&result, result.as_ref().ok().cloned());
+                result.map(|_| ExitCode::SUCCESS)
+            }
+            BackupCommand::List => list(context, &setup).map(|()| ExitCode::SUCCESS),
+            BackupCommand::Verify { id } => {
+                let result = backup_verify(context, &setup, id, &stream).await;
+                stream.summary(&result, result.as_ref().ok().cloned());
+                result.map(|_| ExitCode::SUCCESS)
+            }
+            BackupCommand::Restore { id, yes, timeout } => {
+                let started = std::time::Instant::now();
+                let result = backup_restore(context, &setup, id, *yes, *timeout, &stream).await;
+                let detail = result.as_ref().ok().cloned().flatten();
+                stream.summary(&result, detail.map(|d| serde_json::json!({"detail": d})));
+                audited(context, &setup, "backup restore", started, result).await
+            }
+            BackupCommand::Prune { dry_run, yes } => {
+                let started = std::time::Instant::now();
+                let result = backup_prune(context, &setup, *dry_run, *yes);
+                if *dry_run {
+                    return result.map(|_| ExitCode::SUCCESS);
+                }
+                audited(context, &setup, "backup prune", started, result).await
+            }
             BackupCommand::Schedule(schedule) => backup_schedule(setup, schedule).await,
         }
     })
 }
 
+/// Records a mutating backup command in the audit log; `detail` is what it changed.
+async fn audited(
+    context: &Context,
+    setup: &Setup,
+    action: &str,
+    started: std::time::Instant,
+    result: anyhow::Result<Option<String>>,
+) -> anyhow::Result<ExitCode> {
+    let mut record = AuditRecord::new(&setup.project, action).outcome(&result);
+    record.duration_ms = Some(started.elapsed().as_millis() as u64);
+    record.detail = result.as_ref().ok().cloned().flatten();
+    let state = ProjectState::new(&context.state_dir(), &setup.project);
+    audit::record(&setup.docker, &state, &record).await;
+    result.map(|_| ExitCode::SUCCESS)
+}
+
+/// The record of the run as the `--json` summary's result; a failed run is an error.
 async fn backup_run(
     context: &Context,
     setup: &Setup,
     lock_wait: std::time::Duration,
-) -> anyhow::Result<ExitCode> {
-    let record = run::run(&setup.docker, &setup.run_settings(lock_wait)).await?;
-    if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&record)?);
-    }
-    if record.outcome == Outcome::Ok {
-        if !context.global.json {
-            println!(
-                "{}: backup {} ({} bytes, {}, sha256 {}) in {:.1}s",
-                setup.project,
-                setup
-                    .dir
-                    .join(record.file.as_deref().unwrap_or_default())
-                    .display(),
-                record.size,
-                record.compression,
-                record.sha256.as_deref().unwrap_or_default(),
-                record.duration_ms as f64 / 1000.0
-            );
-        }
-        Ok(ExitCode::SUCCESS)
-    } else {
-        bail!(
-            "backup {} failed: {}",
-            record.id,
-            record.error.unwrap_or_default()
+    stream: &JsonStream,
+) -> anyhow::Result<serde_json::Value> {
+    let mut settings = setup.run_settings(lock_wait);
+    let progress = super::images::progress(context);
+    let bar = progress.bytes_spinner(format!("dumping {}", setup.policy.database));
+    settings.progress = Some(bar.clone());
+    let record = stream
+        .step(
+            "dump database",
+            &setup.policy.database,
+            Some(&setup.policy.database),
+            async {
+                let record = run::run(&setup.docker, &settings).await?;
+                match &record.outcome {
+                    Outcome::Ok => Ok(record),
+                    _ => Err(anyhow::anyhow!(
+                        "backup {} failed: {}",
+                        record.id,
+                        record.error.clone().unwrap_or_default()
+                    )),
+                }
+            },
         )
+        .await;
+    bar.finish_and_clear();
+    let record = record?;
+    if !context.global.json {
+        println!(
+            "{}: backup {} ({} bytes, {}, sha256 {}) in {:.1}s",
+            setup.project,
+            setup
+                .dir
+                .join(record.file.as_deref().unwrap_or_default())
+                .display(),
+            record.size,
+            record.compression,
+            record.sha256.as_deref().unwrap_or_default(),
+            record.duration_ms as f64 / 1000.0
+        );
     }
+    Ok(serde_json::to_value(&record)?)
 }
 
 fn list(context: &Context, setup: &Setup) -> anyhow::Result<()> {
@@ -204,22 +273,40 @@ fn list(context: &Context, setup: &Setup) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn backup_verify(context: &Context, setup: &Setup, id: &str) -> anyhow::Result<ExitCode> {
+async fn backup_verify(
+    context: &Context,
+    setup: &Setup,
+    id: &str,
+    stream: &JsonStream,
+) -> anyhow::Result<serde_json::Value> {
     let catalog = Catalog::load(&setup.dir)?;
     let record = catalog.find(id, &setup.dir)?;
     let database = setup.database().await?;
-    let report = verify::verify(&setup.docker, &database, &setup.dir, record)
-        .await
-        .with_context(|| format!("backup {} failed verification", record.id))?;
-    if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
+    let spinner = super::images::progress(context).spinner(format!(
+        "verifying backup {} ({} bytes): checksum, restore into a scratch database",
+        record.id, record.size
+    ));
+    let report = stream
+        .step(
+            "verify backup",
+            &record.id,
+            Some(&setup.policy.database),
+            async {
+                verify::verify(&setup.docker, &database, &setup.dir, record)
+                    .await
+                    .with_context(|| format!("backup {} failed verification", record.id))
+            },
+        )
+        .await;
+    spinner.finish_and_clear();
+    let report = report?;
+    if !context.global.json {
         println!(
             "backup {}: checksum ok, restored into a scratch database: {} tables, {} rows",
             report.id, report.tables, report.rows
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(serde_json::to_value(&report)?)
 }
 
 fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
@@ -240,44 +327,69 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 }
 
 async fn backup_restore(
+    context: &Context,
     setup: &Setup,
     id: &str,
     yes: bool,
     timeout: std::time::Duration,
-) -> anyhow::Result<ExitCode> {
+    stream: &JsonStream,
+) -> anyhow::Result<Option<String>> {
+    // With --json, stdout carries only the event stream; the explanation goes to stderr.
+    let say = |line: String| {
+        if context.global.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
     let catalog = Catalog::load(&setup.dir)?;
     let record = catalog.find(id, &setup.dir)?;
     let database = setup.database().await?;
     let services = dependent_services(&setup.loaded.profile, &setup.policy.database);
     let stop = running_containers(&setup.docker, &setup.project, &services).await?;
-    println!(
+    say(format!(
         "restore replaces database `{}` in {} with backup {} ({} bytes, taken {});",
         database.database,
         database.container,
         record.id,
         record.size,
         record.started_at.to_rfc3339()
-    );
-    println!(
+    ));
+    say(format!(
         "  stopped meanwhile: {}",
         if stop.is_empty() {
             "nothing".to_owned()
         } else {
             stop.join(", ")
         }
-    );
+    ));
     confirm("replace the live database?", yes)?;
     let started = std::time::Instant::now();
-    restore::restore(&setup.docker, &database, &setup.dir, record, &stop, timeout)
-        .await
-        .with_context(|| format!("restore of backup {} failed", record.id))?;
-    println!(
+    let spinner = super::images::progress(context).spinner(format!(
+        "restoring backup {} ({} bytes) into {}",
+        record.id, record.size, database.database
+    ));
+    let restored = stream
+        .step(
+            "restore backup",
+            &record.id,
+            Some(&setup.policy.database),
+            async {
+                restore::restore(&setup.docker, &database, &setup.dir, record, &stop, timeout)
+                    .await
+                    .with_context(|| format!("restore of backup {} failed", record.id))
+            },
+        )
+        .await;
+    spinner.finish_and_clear();
+    restored?;
+    say(format!(
         "{}: restored backup {} in {:.1}s",
         setup.project,
         record.id,
         started.elapsed().as_secs_f64()
-    );
-    Ok(ExitCode::SUCCESS)
+    ));
+    Ok(Some(format!("restored backup {}", record.id)))
 }
 
 fn backup_prune(
@@ -285,7 +397,7 @@ fn backup_prune(
     setup: &Setup,
     dry_run: bool,
     yes: bool,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Option<String>> {
     let timezone = setup.timezone()?;
     let decision = prune::prune(&setup.dir, setup.retention(), timezone, false)?;
     let print = |verb: &str| {
@@ -305,11 +417,11 @@ fn backup_prune(
         } else {
             print("would delete");
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(None);
     }
     if decision.delete.is_empty() {
         println!("{}: nothing to prune", setup.project);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Some("nothing to prune".to_owned()));
     }
     print("delete");
     confirm(&format!("delete {} backup(s)?", decision.delete.len()), yes)?;
@@ -325,7 +437,7 @@ fn backup_prune(
         setup.project,
         applied.delete.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(Some(format!("deleted {}", applied.delete.join(", "))))
 }
 
 fn schedule_of(

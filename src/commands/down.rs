@@ -6,6 +6,7 @@ use anyhow::bail;
 use serde_json::json;
 
 use super::Context;
+use crate::audit::{self, AuditRecord};
 use crate::cli::DownArgs;
 use crate::deploy::down;
 use crate::engine::docker::{connect, Engine};
@@ -21,8 +22,24 @@ pub fn run(context: &Context, args: &DownArgs) -> anyhow::Result<()> {
     super::runtime()?.block_on(async {
         let docker = connect().await?;
         let lock = lock::acquire(&docker, &state.project, "tmctl down", args.lock_wait).await?;
+        let started = std::time::Instant::now();
         let result = down(context, &docker, &state, loaded.as_ref(), args).await;
+        let mut record = AuditRecord::new(&state.project, "down").outcome(&result);
+        record.duration_ms = Some(started.elapsed().as_millis() as u64);
+        record.detail = args.volumes.then(|| "with volumes".to_owned());
+        audit::record(&docker, &state, &record).await;
         lock.release().await;
+        if let Err(error) = &result {
+            if context.global.json {
+                EventPrinter::new(context.style, true).json_line(&json!({
+                    "event": "summary",
+                    "command": "down",
+                    "outcome": "failed",
+                    "project": state.project,
+                    "error": format!("{error:#}"),
+                }));
+            }
+        }
         result
     })
 }
@@ -34,44 +51,43 @@ async fn down(
     loaded: Option<&LoadedProfile>,
     args: &DownArgs,
 ) -> anyhow::Result<()> {
-    {
-        let teardown = down::prepare(docker, state, loaded, args.volumes).await?;
-        let project = &teardown.project;
-        let volumes = &teardown.observed.volumes;
-        if args.volumes && !volumes.is_empty() {
-            confirm_volume_deletion(context, args.yes, project, volumes)?;
-        }
-        let printer = EventPrinter::new(context.style, true);
-        teardown.execute(&printer).await?;
-        let observed = &teardown.observed;
-        if context.global.json {
-            printer.json_line(&json!({
-                "event": "summary",
-                "outcome": "ok",
-                "project": project,
-                "containers": observed.containers.len(),
-                "networks": observed.networks.len(),
-                "volumes": if args.volumes { volumes.len() } else { 0 },
-            }));
-        } else if !context.global.quiet {
-            println!(
-                "{project}: removed {} container(s), {} network(s){}",
-                observed.containers.len(),
-                observed.networks.len(),
-                if args.volumes {
-                    format!(", {} volume(s)", volumes.len())
-                } else if volumes.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; kept {} volume(s) (use --volumes to delete them)",
-                        volumes.len()
-                    )
-                }
-            );
-        }
-        Ok(())
+    let teardown = down::prepare(docker, state, loaded, args.volumes).await?;
+    let project = &teardown.project;
+    let volumes = &teardown.observed.volumes;
+    if args.volumes && !volumes.is_empty() {
+        confirm_volume_deletion(context, args.yes, project, volumes)?;
     }
+    let printer = EventPrinter::new(context.style, true);
+    teardown.execute(&printer).await?;
+    let observed = &teardown.observed;
+    if context.global.json {
+        printer.json_line(&json!({
+            "event": "summary",
+            "command": "down",
+            "outcome": "ok",
+            "project": project,
+            "containers": observed.containers.len(),
+            "networks": observed.networks.len(),
+            "volumes": if args.volumes { volumes.len() } else { 0 },
+        }));
+    } else if !context.global.quiet {
+        println!(
+            "{project}: removed {} container(s), {} network(s){}",
+            observed.containers.len(),
+            observed.networks.len(),
+            if args.volumes {
+                format!(", {} volume(s)", volumes.len())
+            } else if volumes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; kept {} volume(s) (use --volumes to delete them)",
+                    volumes.len()
+                )
+            }
+        );
+    }
+    Ok(())
 }
 
 /// Says which volumes go; asks on a terminal, needs --yes elsewhere.

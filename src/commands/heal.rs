@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Context as _;
 
 use super::{runtime, Context};
+use crate::audit::{self, AuditRecord};
 use crate::cli::HealArgs;
 use crate::engine::docker::connect;
 use crate::health::heal::{HealState, Policy};
@@ -15,7 +16,8 @@ use crate::state::write_private_file;
 
 pub fn run(context: &Context, args: &HealArgs) -> anyhow::Result<()> {
     let project = context.project()?;
-    let file = context.project_state()?.dir.join("heal.json");
+    let project_state = context.project_state()?;
+    let file = project_state.dir.join("heal.json");
     let policy = Policy {
         threshold: args.threshold.max(1),
         backoff: args.backoff,
@@ -34,7 +36,13 @@ pub fn run(context: &Context, args: &HealArgs) -> anyhow::Result<()> {
             policy.max_restarts_per_hour
         );
         loop {
-            healer::pass(&docker, &project, &policy, &mut state, &mut announced).await?;
+            let restarted =
+                healer::pass(&docker, &project, &policy, &mut state, &mut announced).await?;
+            for container in restarted {
+                let mut record = AuditRecord::new(&project, "heal restart");
+                record.detail = Some(format!("restarted {container}: unhealthy"));
+                audit::record(&docker, &project_state, &record).await;
+            }
             save(&file, &state)?;
             if args.once {
                 return Ok(());

@@ -1,6 +1,7 @@
 //! `tmctl images ...`: the images a profile runs.
 
 use anyhow::bail;
+use serde_json::json;
 
 use super::runtime;
 use super::Context;
@@ -11,6 +12,7 @@ use crate::images::catalog::{StandIn, DEBIAN_BASE};
 use crate::images::progress::Progress;
 use crate::images::service_image::{build_service_image, ServiceImageSpec};
 use crate::images::{archive, inventory, pull};
+use crate::output::stream::JsonStream;
 use crate::profile::Profile;
 
 /// Images the profile names, not counting the service image tmctl builds.
@@ -61,10 +63,19 @@ pub fn run(context: &Context, command: &ImagesCommand) -> anyhow::Result<()> {
         let progress = progress(context);
         match command {
             ImagesCommand::Build => {
-                let image =
-                    build_service_image(&docker, &ServiceImageSpec::from_current_exe()?, &progress)
-                        .await?;
-                if !context.global.quiet {
+                let stream = JsonStream::new(context.style, "images build", "");
+                let result = stream
+                    .step("build image", "service", Some("service"), async {
+                        let spec = ServiceImageSpec::from_current_exe()?;
+                        anyhow::Ok(build_service_image(&docker, &spec, &progress).await?)
+                    })
+                    .await;
+                let summary = result.as_ref().ok().map(|image| {
+                    json!({"tag": image.tag, "version_tag": image.version_tag, "built": image.built})
+                });
+                stream.summary(&result, summary);
+                let image = result?;
+                if !context.global.quiet && !context.global.json {
                     let verb = if image.built { "built" } else { "up to date:" };
                     println!("{verb} {} (also tagged {})", image.tag, image.version_tag);
                 }
@@ -75,7 +86,11 @@ pub fn run(context: &Context, command: &ImagesCommand) -> anyhow::Result<()> {
                 pull::pull_images(&docker, &refs, &progress).await?;
             }
             ImagesCommand::Bootstrap(args) => {
-                bootstrap_profile(context, profile, args, &docker, &progress).await?
+                let stream = JsonStream::new(context.style, "images bootstrap", "");
+                let result = bootstrap_profile(context, profile, args, &docker, &progress, &stream)
+                    .await;
+                stream.summary(&result, result.as_ref().ok().cloned());
+                result?;
             }
             ImagesCommand::Ls => {
                 let spec = ServiceImageSpec::from_current_exe()?;
@@ -99,6 +114,7 @@ pub fn run(context: &Context, command: &ImagesCommand) -> anyhow::Result<()> {
                     );
                 }
             }
+            ImagesCommand::Prune(args) => super::images_prune::run(context, &docker, args).await?,
             ImagesCommand::Load { file } => {
                 for line in archive::load(&docker, file, &progress).await? {
                     println!("{line}");
@@ -115,7 +131,8 @@ async fn bootstrap_profile(
     args: &BootstrapArgs,
     docker: &crate::engine::docker::Engine,
     progress: &Progress,
-) -> anyhow::Result<()> {
+    stream: &JsonStream,
+) -> anyhow::Result<serde_json::Value> {
     let images = all_images(profile, None);
     let (standable, other): (Vec<String>, Vec<String>) = images
         .into_iter()
@@ -126,8 +143,12 @@ async fn bootstrap_profile(
         cache_dir: None,
         force: args.force,
     };
-    let results = bootstrap::bootstrap(docker, &refs, &options, progress).await?;
-    if !context.global.quiet {
+    let results = stream
+        .step("bootstrap images", &refs.join(" "), None, async {
+            bootstrap::bootstrap(docker, &refs, &options, progress).await
+        })
+        .await?;
+    if !context.global.quiet && !context.global.json {
         for result in &results {
             println!(
                 "{:<28} {:?} in {:.1}s, {}",
@@ -150,5 +171,16 @@ async fn bootstrap_profile(
             missing.join(", ")
         );
     }
-    Ok(())
+    let images: Vec<serde_json::Value> = results
+        .iter()
+        .map(|result| {
+            json!({
+                "image": result.image,
+                "outcome": format!("{:?}", result.outcome),
+                "duration_ms": result.elapsed.as_millis() as u64,
+                "size": result.size,
+            })
+        })
+        .collect();
+    Ok(json!({ "images": images }))
 }

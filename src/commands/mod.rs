@@ -3,13 +3,16 @@
 pub mod audit;
 pub mod backup;
 pub mod config;
+pub mod doctor;
 pub mod down;
 pub mod dynamics;
 pub mod exec;
 pub mod heal;
 pub mod health;
 pub mod images;
+pub mod images_prune;
 pub mod logs;
+pub mod manual;
 pub mod plan;
 pub mod probe;
 pub mod profiles;
@@ -20,6 +23,7 @@ pub mod rollback;
 pub mod secrets;
 pub mod serve;
 pub mod up;
+pub mod version;
 
 use std::path::{Path, PathBuf};
 

@@ -103,12 +103,17 @@ async fn deploy(
         }
     };
     let elapsed = started.elapsed();
+    let command = match deployment.kind {
+        ReleaseKind::Up => "up",
+        ReleaseKind::Rollback { .. } => "rollback",
+    };
     let deployed = match result {
         Ok(deployed) => deployed,
         Err(error) => {
             if context.global.json {
                 printer.json_line(&json!({
                     "event": "summary",
+                    "command": command,
                     "outcome": "failed",
                     "project": project.name,
                     "error": format!("{error:#}"),
@@ -124,6 +129,7 @@ async fn deploy(
     if context.global.json {
         printer.json_line(&json!({
             "event": "summary",
+            "command": command,
             "outcome": "ok",
             "project": project.name,
             "profile": project.loaded.profile.name,

@@ -63,7 +63,7 @@ async fn container_publishing(docker: &Docker, port: u16, except: &str) -> Optio
 }
 
 /// "process NAME (pid N)" for the process with a TCP socket listening on `port`.
-fn process_listening(proc_root: &Path, port: u16) -> Option<String> {
+pub fn process_listening(proc_root: &Path, port: u16) -> Option<String> {
     let inodes: Vec<u64> = ["net/tcp", "net/tcp6"]
         .iter()
         .filter_map(|table| std::fs::read_to_string(proc_root.join(table)).ok())

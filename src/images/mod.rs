@@ -10,6 +10,7 @@ mod error;
 pub mod inventory;
 pub mod labels;
 pub mod progress;
+pub mod prune;
 pub mod pull;
 mod run;
 pub mod service_image;

@@ -36,11 +36,31 @@ impl Progress {
         }
     }
 
+    /// Runs `print` with the bars cleared, so a line written to the same terminal does
+    /// not tear them.
+    pub fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
+        self.bars.suspend(print)
+    }
+
     pub fn spinner(&self, message: impl Into<String>) -> ProgressBar {
         let bar = self.bars.add(ProgressBar::new_spinner());
         bar.set_style(
             ProgressStyle::with_template("{spinner:.green} {elapsed:>4} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(message.into());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    }
+
+    /// A spinner counting bytes of a stream of unknown length (a database dump).
+    pub fn bytes_spinner(&self, message: impl Into<String>) -> ProgressBar {
+        let bar = self.bars.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner:.green} {elapsed:>4} {msg} {bytes} ({binary_bytes_per_sec})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_message(message.into());
         bar.enable_steady_tick(Duration::from_millis(120));

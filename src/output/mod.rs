@@ -69,3 +69,4 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 pub mod events;
+pub mod stream;

@@ -8,6 +8,7 @@ pub mod model;
 pub mod monitoring;
 pub mod normalize;
 pub mod path;
+mod production;
 pub mod units;
 pub mod validate;
 mod validate_monitoring;

@@ -26,6 +26,9 @@ pub fn normalize(document: &mut Value) {
                 mapping.insert(key("self_signed"), Value::Bool(true));
                 *tls = Value::Mapping(mapping);
             }
+            if let Value::Mapping(tls) = tls {
+                normalize_tls_files(tls);
+            }
         }
     }
     if let Some(Value::Mapping(services)) = document.get_mut("services") {
@@ -34,6 +37,23 @@ pub fn normalize(document: &mut Value) {
                 normalize_service(service);
             }
         }
+    }
+}
+
+/// `cert: ${TM_TLS_CERT:-}` with the variable unset is no file: when both paths are empty
+/// the gateway gets a self-signed certificate, so a profile can take files from the
+/// environment when they are given. One empty path is dropped for validation to report.
+fn normalize_tls_files(tls: &mut Mapping) {
+    let empty = |name: &str| tls.get(key(name)).and_then(Value::as_str) == Some("");
+    let (cert_empty, key_empty) = (empty("cert"), empty("key"));
+    if cert_empty {
+        tls.remove(key("cert"));
+    }
+    if key_empty {
+        tls.remove(key("key"));
+    }
+    if cert_empty && key_empty && !tls.contains_key(key("self_signed")) {
+        tls.insert(key("self_signed"), Value::Bool(true));
     }
 }
 

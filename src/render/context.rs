@@ -220,12 +220,23 @@ pub fn compose(profile: &Profile, state: &ProjectState, options: &RenderOptions)
     Value::Object(data)
 }
 
-/// Idle connections each nginx worker keeps to its upstream (edge → router and router →
-/// replicas): a quarter of its worker connections, so hundreds of concurrent clients never
-/// make the gateway open fresh TCP connections per request (which exhausts ephemeral
-/// ports under load).
+/// Connections each nginx worker of the gateway may hold at once.
 const WORKER_CONNECTIONS: u32 = 4096;
-const UPSTREAM_KEEPALIVE: u32 = WORKER_CONNECTIONS / 4;
+/// Idle upstream connections a worker keeps: at most a quarter of its connections, so
+/// hundreds of concurrent clients never make the gateway open a fresh TCP connection per
+/// request (which exhausts ephemeral ports under load).
+const MAX_UPSTREAM_KEEPALIVE: u32 = WORKER_CONNECTIONS / 4;
+/// Idle connections the router keeps per service replica and worker.
+const KEEPALIVE_PER_REPLICA: u32 = 256;
+
+/// The router's idle-connection cache: `KEEPALIVE_PER_REPLICA` per replica, capped at a
+/// quarter of the worker connections.
+fn router_keepalive(replicas: usize) -> u32 {
+    let replicas = u32::try_from(replicas.max(1)).unwrap_or(u32::MAX);
+    KEEPALIVE_PER_REPLICA
+        .saturating_mul(replicas)
+        .min(MAX_UPSTREAM_KEEPALIVE)
+}
 
 /// The router's data: the replicas it sends requests to.
 pub fn router(profile: &Profile, options: &RenderOptions) -> Option<Value> {
@@ -237,15 +248,22 @@ pub fn router(profile: &Profile, options: &RenderOptions) -> Option<Value> {
             gateway.upstream.service, gateway.upstream.port
         )]
     });
+    let replicas = match &options.upstream_servers {
+        Some(servers) => servers.len(),
+        None => profile
+            .services
+            .get(&gateway.upstream.service)
+            .map_or(1, |service| service.replicas as usize),
+    };
+    data.insert("router_keepalive".into(), json!(router_keepalive(replicas)));
     data.insert("upstream_servers".into(), json!(upstream));
-    data.insert("router_keepalive".into(), json!(UPSTREAM_KEEPALIVE));
     Some(Value::Object(data))
 }
 
 pub fn nginx(profile: &Profile, _state: &ProjectState, options: &RenderOptions) -> Option<Value> {
     let gateway = profile.gateway.as_ref()?;
     let mut data = header(profile, options);
-    data.insert("edge_keepalive".into(), json!(UPSTREAM_KEEPALIVE));
+    data.insert("edge_keepalive".into(), json!(MAX_UPSTREAM_KEEPALIVE));
     data.insert("worker_connections".into(), json!(WORKER_CONNECTIONS));
     let https_suffix = match gateway.ports.https {
         Some(binding) if binding.port != 443 => format!(":{}", binding.port),

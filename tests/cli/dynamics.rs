@@ -1,7 +1,5 @@
 //! `tmctl dynamics label` on the shared real data.
 
-use crate::support;
-
 use std::path::PathBuf;
 
 use crate::support::{text, Workspace};

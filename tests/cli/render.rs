@@ -4,8 +4,6 @@
 //! change, refresh them with `TMCTL_UPDATE_SNAPSHOTS=1 cargo test --test cli render::` and review
 //! the diff.
 
-use crate::support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,8 +1,6 @@
 //! Bootstraps the stand-in images from Debian packages (or reuses them) and checks that each
 //! honours the contract of the official image it stands in for.
 
-use crate::images_support;
-
 use std::time::Duration;
 
 use crate::images_support::{bootstrapped, Container};
@@ -152,14 +150,9 @@ async fn postgres_refuses_to_initialise_without_a_password() {
     bootstrapped().await;
     let docker = connect().await.unwrap();
     let pg = Container::run(&docker, "postgres:15", "postgres-nopw", &[], None).await;
-    let mut logs = String::new();
-    for _ in 0..40 {
-        logs = pg.logs().await;
-        if logs.contains("POSTGRES_PASSWORD") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let logs = pg
+        .log_with("POSTGRES_PASSWORD", 40, Duration::from_millis(250))
+        .await;
     assert!(
         logs.contains("POSTGRES_PASSWORD is not set"),
         "logs:\n{logs}"
@@ -255,14 +248,13 @@ async fn prometheus_starts_and_promtool_is_present() {
         )
         .await;
     assert_eq!(code, 0, "{out}");
-    let mut logs = String::new();
-    for _ in 0..60 {
-        logs = prom.logs().await;
-        if logs.contains("Server is ready to receive web requests") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let logs = prom
+        .log_with(
+            "Server is ready to receive web requests",
+            60,
+            Duration::from_millis(500),
+        )
+        .await;
     assert!(
         logs.contains("Server is ready to receive web requests"),
         "logs:\n{logs}"

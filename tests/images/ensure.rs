@@ -1,10 +1,8 @@
 //! `ensure_images` remaking a missing stand-in when no registry can be reached. Its own test
 //! binary, because it removes and remakes `redis:7`, which other tests use.
 
-use crate::images_support;
-
-use crate::images_support::bootstrapped;
-use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
+use crate::images_support::{bootstrapped, remove_image, stand_in_tags};
+use bollard::query_parameters::TagImageOptionsBuilder;
 use tmctl::engine::docker::connect;
 use tmctl::images::bootstrap::BootstrapOptions;
 use tmctl::images::ensure::{ensure_images, Obtained};
@@ -13,6 +11,7 @@ use tmctl::images::progress::Progress;
 #[tokio::test]
 async fn ensure_bootstraps_a_missing_stand_in_when_the_registry_is_unreachable() {
     bootstrapped().await;
+    let _tags = stand_in_tags().await;
     let docker = connect().await.unwrap();
     // Redis is the quickest stand-in to remake; everything it needs is cached by now.
     let image = "redis:7";
@@ -29,14 +28,7 @@ async fn ensure_bootstraps_a_missing_stand_in_when_the_registry_is_unreachable()
         )
         .await
         .unwrap();
-    docker
-        .remove_image(
-            image,
-            Some(RemoveImageOptionsBuilder::default().build()),
-            None,
-        )
-        .await
-        .unwrap();
+    remove_image(&docker, image).await;
     let obtained = ensure_images(
         &docker,
         &[image],
@@ -64,12 +56,5 @@ async fn ensure_bootstraps_a_missing_stand_in_when_the_registry_is_unreachable()
         vec![(image.to_string(), Obtained::Bootstrapped)]
     );
     // Only the spare tag goes; a container of another stack may still use the old image.
-    docker
-        .remove_image(
-            "tmctl-test/redis-keep:7",
-            Some(RemoveImageOptionsBuilder::default().force(true).build()),
-            None,
-        )
-        .await
-        .unwrap();
+    remove_image(&docker, "tmctl-test/redis-keep:7").await;
 }

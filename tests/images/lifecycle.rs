@@ -1,12 +1,10 @@
 //! The service image build, save/load round trip, pulling without a registry and the
 //! pull → bootstrap → error fallback of `ensure_images`.
 
-use crate::images_support;
-
 use std::path::PathBuf;
 
-use crate::images_support::{bootstrapped, Container};
-use bollard::query_parameters::{RemoveImageOptionsBuilder, TagImageOptionsBuilder};
+use crate::images_support::{bootstrapped, remove_image, stand_in_tags, Container};
+use bollard::query_parameters::TagImageOptionsBuilder;
 use tmctl::engine::docker::connect;
 use tmctl::images::archive::{load, save};
 use tmctl::images::bootstrap::BootstrapOptions;
@@ -99,6 +97,7 @@ async fn service_image_is_built_once_per_content_and_runs_the_binary() {
 #[tokio::test]
 async fn saved_archive_loads_back_the_images() {
     bootstrapped().await;
+    let _tags = stand_in_tags().await;
     let docker = connect().await.unwrap();
     let tag = format!("roundtrip-{}", std::process::id());
     let image = format!("tmctl-test/redis:{tag}");
@@ -120,14 +119,7 @@ async fn saved_archive_loads_back_the_images() {
         .await
         .unwrap();
     assert_eq!(written, std::fs::metadata(&file).unwrap().len());
-    docker
-        .remove_image(
-            &image,
-            Some(RemoveImageOptionsBuilder::default().build()),
-            None,
-        )
-        .await
-        .unwrap();
+    remove_image(&docker, &image).await;
     assert!(docker.inspect_image(&image).await.is_err());
 
     let report = load(&docker, &file, &Progress::hidden()).await.unwrap();
@@ -138,14 +130,7 @@ async fn saved_archive_loads_back_the_images() {
     let loaded = docker.inspect_image(&image).await.unwrap();
     let original = docker.inspect_image("redis:7").await.unwrap();
     assert_eq!(loaded.id, original.id);
-    docker
-        .remove_image(
-            &image,
-            Some(RemoveImageOptionsBuilder::default().build()),
-            None,
-        )
-        .await
-        .unwrap();
+    remove_image(&docker, &image).await;
 }
 
 #[tokio::test]
@@ -174,6 +159,7 @@ async fn pulling_without_a_registry_says_the_registry_is_unreachable() {
 #[tokio::test]
 async fn ensure_keeps_present_images_and_explains_what_cannot_be_had() {
     bootstrapped().await;
+    let _tags = stand_in_tags().await;
     let docker = connect().await.unwrap();
     let obtained = ensure_images(
         &docker,

@@ -10,6 +10,7 @@ use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -22,6 +23,13 @@ use tokio::sync::OnceCell;
 pub const TEST_LABEL: &str = "io.tmctl.test";
 
 static BOOTSTRAPPED: OnceCell<Vec<Bootstrapped>> = OnceCell::const_new();
+static IMAGE_TAGS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Held by tests that remove, re-tag or expect the stand-in tags (`redis:7`, ...), which
+/// share one Engine: they run one at a time.
+pub async fn stand_in_tags() -> tokio::sync::MutexGuard<'static, ()> {
+    IMAGE_TAGS.lock().await
+}
 
 /// Bootstraps every stand-in (reusing what is there) once for the whole test binary.
 pub async fn bootstrapped() -> &'static [Bootstrapped] {
@@ -150,6 +158,19 @@ impl Container {
         log
     }
 
+    /// The container's log once it contains `needle` (or after `attempts` polls).
+    pub async fn log_with(&self, needle: &str, attempts: u32, interval: Duration) -> String {
+        let mut log = String::new();
+        for _ in 0..attempts {
+            log = self.logs().await;
+            if log.contains(needle) {
+                break;
+            }
+            tokio::time::sleep(interval).await;
+        }
+        log
+    }
+
     /// Effective user id of the container's main process.
     pub async fn main_process_uid(&self) -> String {
         let (_, status) = self.exec(&["cat", "/proc/1/status"], &[], None).await;
@@ -187,4 +208,16 @@ pub async fn remove(docker: &Docker, name: &str) {
         .v(true)
         .build();
     let _ = docker.remove_container(name, Some(options)).await;
+}
+
+/// Removes an image tag; the test fails when the Engine refuses.
+pub async fn remove_image(docker: &Docker, image: &str) {
+    docker
+        .remove_image(
+            image,
+            Some(RemoveImageOptionsBuilder::default().force(true).build()),
+            None,
+        )
+        .await
+        .unwrap_or_else(|error| panic!("cannot remove image {image}: {error}"));
 }

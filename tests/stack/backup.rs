@@ -1,8 +1,6 @@
 //! `tmctl backup` against a real dev stack: run, verify, restore, a killed dump, and the
 //! scheduler's no-overlap and health behaviour.
 
-use crate::support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -157,7 +155,15 @@ fn backup_restores_what_was_dropped_and_verify_catches_corruption() {
     );
 
     let output = stack.tmctl_ok(&["backup", "run", "--json"]);
-    let record: tmctl::backup::BackupRecord = serde_json::from_str(&output).expect("record");
+    let lines: Vec<serde_json::Value> = output
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines[0]["status"], "started", "{output}");
+    let summary = lines.last().expect("a summary");
+    assert_eq!(summary["event"], "summary", "{output}");
+    let record: tmctl::backup::BackupRecord =
+        serde_json::from_value(summary["result"].clone()).expect("record");
     assert_eq!(record.outcome, Outcome::Ok);
     assert_eq!(record.database, "trademaster");
     assert!(record.server_version.starts_with("15"), "{record:?}");

@@ -1,8 +1,6 @@
 //! The prod profile's `backup` service: `tmctl backup schedule` in the service image,
 //! reaching the Engine through the mounted socket, writing to the mounted directory.
 
-use crate::support;
-
 use std::time::{Duration, Instant};
 
 use crate::support::stack::{free_port, TestStack};

@@ -1,7 +1,5 @@
 //! `tmctl up / plan / down` of the dev profile on the real Docker Engine.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -1,7 +1,5 @@
 //! `tmctl heal` against a real stack whose service healthcheck a test can make fail.
 
-use crate::support;
-
 use std::process::Stdio;
 use std::time::Duration;
 

@@ -1,7 +1,5 @@
 //! `tmctl health` against real stacks on the local Docker Engine.
 
-use crate::support;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

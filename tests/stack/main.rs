@@ -10,3 +10,4 @@ mod releases;
 mod serve_replicas;
 #[path = "../support/mod.rs"]
 mod support;
+mod tooling;

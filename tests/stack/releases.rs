@@ -3,8 +3,6 @@
 //! directories, secrets rotation without data loss, deploy hooks, and `up` killed at any
 //! point converging on the next run.
 
-use crate::support;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 

@@ -9,7 +9,11 @@
 //! | volatility | `std(r)` |
 //! | max drawdown | `max_t (peak_t - A_t)/peak_t`, `peak_t` the running maximum |
 //! | Calmar ratio | `sum(r) / mdd` |
-//! | Sortino ratio | `sum(r) / std(r[r<0]) / sqrt(n)`, `n` the number of returns |
+//! | Sortino ratio | `sum(r) / std(r[r<0]) / sqrt(n + 1)`, `n` the number of returns |
+//!
+//! The Sortino divisor is `sqrt(n + 1)` because TradeMaster keeps its return list as
+//! `[0, r_1, ..., r_n]` (a leading 0 for the first day) and divides by the square root of
+//! that list's length; the other metrics match it on the returns alone.
 //!
 //! Degenerate cases give 0 rather than infinities or NaN, so results stay valid JSON:
 //! fewer than two values → every metric 0; `std(r) = 0` → Sharpe 0; no drawdown → Calmar 0;
@@ -102,7 +106,7 @@ impl Metrics {
             volatility: vol,
             max_drawdown: mdd,
             calmar_ratio: ratio(sum, mdd),
-            sortino_ratio: ratio(ratio(sum, std(&negative)), (r.len() as f64).sqrt()),
+            sortino_ratio: ratio(ratio(sum, std(&negative)), (r.len() as f64 + 1.0).sqrt()),
         }
     }
 }
@@ -131,14 +135,49 @@ mod tests {
     }
 
     #[test]
-    fn sortino_with_two_losses() {
-        // r = -0.1, 0.5, -0.2 ... A = 100, 90, 135, 108
+    fn three_returns_with_two_losses() {
+        // A = 100, 90, 135, 108: r = -0.1, 0.5, -0.2; sum 0.2, mean 1/15.
         let m = Metrics::of(&[100.0, 90.0, 135.0, 108.0]);
-        let sum = -0.1 + 0.5 - 0.2;
-        let neg_std = 0.05; // std of (-0.1, -0.2)
-        assert!(close(m.sortino_ratio, sum / neg_std / 3f64.sqrt()));
-        // peak 135 then 108: drawdown 0.2 beats the earlier 0.1.
+        assert!(close(m.total_return, 0.08));
+        // Deviations -1/6, 13/30, -4/15: squares sum to 258/900, so var = 86/900 = 43/450.
+        let vol = (43.0f64 / 450.0).sqrt();
+        assert!(close(m.volatility, vol));
+        assert!(close(m.sharpe_ratio, (1.0 / 15.0) * 252f64.sqrt() / vol));
+        // Peak 100 then 90 (0.1), peak 135 then 108 (0.2): the larger one counts.
         assert!(close(m.max_drawdown, 0.2));
+        assert!(close(m.calmar_ratio, 1.0));
+        // std(-0.1, -0.2) = 0.05; 0.2 / 0.05 = 4; divided by sqrt(3 + 1) = 2.
+        assert!(close(m.sortino_ratio, 2.0));
+    }
+
+    #[test]
+    fn eight_returns_with_a_flat_step() {
+        // r = -0.2, 0.25, -0.1, 0.1, 0, 0.2, -0.2, 0.1; sum 0.15, mean 0.01875.
+        let account = [100.0, 80.0, 100.0, 90.0, 99.0, 99.0, 118.8, 95.04, 104.544];
+        let m = Metrics::of(&account);
+        assert!(close(m.total_return, 0.04544));
+        // mean(r^2) = 0.2125 / 8 = 0.0265625; var = 0.0265625 - 0.01875^2.
+        let vol = 0.026_210_937_5f64.sqrt();
+        assert!(close(m.volatility, vol));
+        assert!(close(m.sharpe_ratio, 0.01875 * 252f64.sqrt() / vol));
+        // 100 -> 80 and 118.8 -> 95.04 both fall 20 %.
+        assert!(close(m.max_drawdown, 0.2));
+        assert!(close(m.calmar_ratio, 0.75));
+        // Losses -0.2, -0.1, -0.2: var 1/450; 0.15 * sqrt(450) / sqrt(8 + 1).
+        assert!(close(m.sortino_ratio, 0.05 * 450f64.sqrt()));
+        assert!(close(m.sortino_ratio, 1.060_660_171_779_821_6));
+    }
+
+    #[test]
+    fn sortino_divides_by_one_more_than_the_number_of_returns() {
+        // The original's return list starts with a 0: its length is n + 1, not n.
+        let m = Metrics::of(&[100.0, 90.0, 135.0, 108.0]);
+        let without_leading_zero = 0.2 / 0.05 / 3f64.sqrt();
+        assert!(!close(m.sortino_ratio, without_leading_zero));
+        assert!(close(
+            m.sortino_ratio / without_leading_zero,
+            (3.0f64 / 4.0).sqrt()
+        ));
     }
 
     #[test]

@@ -2,14 +2,13 @@
 
 pub mod password;
 pub mod routes;
-pub mod token;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use token::TokenKind;
+use crate::tokens::TokenKind;
 
 /// The user a request acts for, from a valid, unrevoked access token.
 #[derive(Debug, Clone)]

@@ -10,14 +10,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sqlx::Row;
 
-use super::token::{Claims, TokenKind};
 use super::{password, AuthUser};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
 use crate::state::AppState;
+use crate::storage::users;
+use crate::tokens::{Claims, TokenKind};
 use crate::util::{new_id, now_ms};
-use crate::web_api::JsonBody;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -62,17 +62,7 @@ async fn register(
         .map_err(|e| ApiError::internal("password hashing", e))?;
     let id = new_id();
     let created_at = now_ms();
-    let inserted = sqlx::query(
-        "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (username) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(&body.username)
-    .bind(&hash)
-    .bind(created_at)
-    .execute(&app.db.pool)
-    .await?;
-    if inserted.rows_affected() == 0 {
+    if !users::insert(&app.db, &id, &body.username, &hash, created_at).await? {
         return Err(ApiError::conflict(format!(
             "the username {:?} is taken",
             body.username
@@ -147,20 +137,14 @@ async fn login(
             ),
         ));
     }
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
-        .bind(&body.username)
-        .fetch_optional(&app.db.pool)
-        .await?;
     let invalid = || ApiError::unauthorized("wrong username or password");
-    let Some(row) = row else {
+    let Some(user) = users::credentials(&app.db, &body.username).await? else {
         return Err(invalid());
     };
-    let user_id: String = row.try_get("id")?;
-    let stored: String = row.try_get("password_hash")?;
-    if !password::verify(body.password, stored).await {
+    if !password::verify(body.password, user.password_hash).await {
         return Err(invalid());
     }
-    Ok(Json(issue_pair(&app, &user_id).await?))
+    Ok(Json(issue_pair(&app, &user.id).await?))
 }
 
 async fn issue_pair(app: &AppState, user_id: &str) -> ApiResult<Value> {
@@ -177,12 +161,7 @@ async fn issue_pair(app: &AppState, user_id: &str) -> ApiResult<Value> {
         jti: new_id(),
         exp: now + app.config.refresh_token_ttl.as_secs() as i64,
     };
-    sqlx::query("INSERT INTO refresh_tokens (jti, user_id, expires_at) VALUES ($1, $2, $3)")
-        .bind(&refresh.jti)
-        .bind(user_id)
-        .bind(refresh.exp)
-        .execute(&app.db.pool)
-        .await?;
+    users::insert_refresh_token(&app.db, &refresh.jti, user_id, refresh.exp).await?;
     Ok(json!({
         "access_token": app.tokens.sign(&access),
         "refresh_token": app.tokens.sign(&refresh),
@@ -206,15 +185,7 @@ async fn refresh(
         .tokens
         .verify(&body.refresh_token, TokenKind::Refresh)
         .map_err(|e| ApiError::unauthorized(e.to_string()))?;
-    let revoked = sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $1 WHERE jti = $2 AND user_id = $3 AND revoked_at IS NULL",
-    )
-    .bind(now_ms())
-    .bind(&claims.jti)
-    .bind(&claims.sub)
-    .execute(&app.db.pool)
-    .await?;
-    if revoked.rows_affected() == 0 {
+    if !users::revoke_refresh_token(&app.db, &claims.jti, &claims.sub, now_ms()).await? {
         return Err(ApiError::unauthorized(
             "the refresh token has been revoked or used already; log in again",
         ));
@@ -242,36 +213,17 @@ async fn logout(
                 .tokens
                 .verify(&token, TokenKind::Refresh)
                 .map_err(|e| ApiError::bad_request(format!("refresh_token: {e}")))?;
-            sqlx::query(
-                "UPDATE refresh_tokens SET revoked_at = $1 WHERE jti = $2 AND user_id = $3 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(&claims.jti)
-            .bind(&user.user_id)
-            .execute(&app.db.pool)
-            .await?;
+            users::revoke_refresh_token(&app.db, &claims.jti, &user.user_id, now).await?;
         }
         None => {
-            sqlx::query(
-                "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(&user.user_id)
-            .execute(&app.db.pool)
-            .await?;
+            users::revoke_all_refresh_tokens(&app.db, &user.user_id, now).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn revoke_access(app: &AppState, jti: &str, expires_at: i64) -> ApiResult<()> {
-    sqlx::query(
-        "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
-    )
-    .bind(jti)
-    .bind(expires_at)
-    .execute(&app.db.pool)
-    .await?;
+    users::revoke_access_token(&app.db, jti, expires_at).await?;
     let ttl = (expires_at - now_ms() / 1000).max(1) as u64;
     app.cache
         .set(&format!("revoked:{jti}"), "1", Duration::from_secs(ttl))
@@ -285,22 +237,16 @@ pub async fn is_revoked(app: &AppState, jti: &str) -> ApiResult<bool> {
     if app.cache.is_shared() && app.cache.exists(&format!("revoked:{jti}")).await == Some(true) {
         return Ok(true);
     }
-    let row = sqlx::query("SELECT 1 AS one FROM revoked_tokens WHERE jti = $1")
-        .bind(jti)
-        .fetch_optional(&app.db.pool)
-        .await?;
-    Ok(row.is_some())
+    Ok(users::is_access_token_revoked(&app.db, jti).await?)
 }
 
 async fn me(State(app): State<AppState>, user: AuthUser) -> ApiResult<Json<Value>> {
-    let row = sqlx::query("SELECT id, username, created_at FROM users WHERE id = $1")
-        .bind(&user.user_id)
-        .fetch_optional(&app.db.pool)
+    let found = users::by_id(&app.db, &user.user_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the user of this token no longer exists"))?;
     Ok(Json(json!({
-        "id": row.try_get::<String, _>("id")?,
-        "username": row.try_get::<String, _>("username")?,
-        "created_at": row.try_get::<i64, _>("created_at")?,
+        "id": found.id,
+        "username": found.username,
+        "created_at": found.created_at,
     })))
 }

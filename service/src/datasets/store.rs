@@ -101,7 +101,7 @@ where
     .bind(name)
     .bind(file_name)
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(db.writer())
     .await?;
     let mut upload = Upload {
         db,
@@ -174,7 +174,7 @@ impl Upload<'_> {
             .bind(self.id)
             .bind(self.seq)
             .bind(std::mem::take(&mut self.pending))
-            .execute(&self.db.pool)
+            .execute(self.db.writer())
             .await?;
         self.pending = Vec::with_capacity(CHUNK_BYTES);
         self.seq += 1;
@@ -198,14 +198,14 @@ impl Upload<'_> {
         .bind(summary.last_date)
         .bind(digest)
         .bind(self.id)
-        .execute(&self.db.pool)
+        .execute(self.db.writer())
         .await?;
         Ok(())
     }
 }
 
 async fn delete_rows(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer().begin().await?;
     sqlx::query("DELETE FROM dataset_chunks WHERE dataset_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -219,7 +219,10 @@ async fn delete_rows(db: &Db, id: &str) -> Result<(), sqlx::Error> {
 
 async fn get_ready(db: &Db, id: &str) -> Result<Option<DatasetInfo>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM datasets WHERE id = $1 AND state = 'ready'");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await?;
     row.as_ref().map(info_from_row).transpose()
 }
 
@@ -235,7 +238,7 @@ pub async fn get_owned(
     let row = sqlx::query(&sql)
         .bind(id)
         .bind(user_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     row.as_ref().map(info_from_row).transpose()
 }
@@ -244,7 +247,10 @@ pub async fn list_owned(db: &Db, user_id: &str) -> Result<Vec<DatasetInfo>, sqlx
     let sql = format!(
         "SELECT {COLUMNS} FROM datasets WHERE owner_id = $1 AND state = 'ready' ORDER BY created_at, id"
     );
-    let rows = sqlx::query(&sql).bind(user_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(user_id)
+        .fetch_all(db.reader())
+        .await?;
     rows.iter().map(info_from_row).collect()
 }
 
@@ -259,7 +265,7 @@ pub async fn latest_of_session(
     );
     let row = sqlx::query(&sql)
         .bind(session_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     row.as_ref().map(info_from_row).transpose()
 }
@@ -283,7 +289,7 @@ pub fn content_stream(db: Db, id: String) -> impl Stream<Item = Result<Bytes, sq
                 sqlx::query("SELECT data FROM dataset_chunks WHERE dataset_id = $1 AND seq = $2")
                     .bind(&id)
                     .bind(seq)
-                    .fetch_optional(&db.pool)
+                    .fetch_optional(db.reader())
                     .await?;
             match row {
                 Some(row) => {
@@ -300,7 +306,7 @@ pub fn content_stream(db: Db, id: String) -> impl Stream<Item = Result<Bytes, sq
 pub async fn read_all(db: &Db, id: &str) -> Result<Vec<u8>, sqlx::Error> {
     let rows = sqlx::query("SELECT data FROM dataset_chunks WHERE dataset_id = $1 ORDER BY seq")
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     let mut content = Vec::new();
     for row in rows {
@@ -316,7 +322,7 @@ pub async fn sweep_abandoned(db: &Db, age_ms: i64) -> Result<u64, sqlx::Error> {
     let ids: Vec<String> =
         sqlx::query("SELECT id FROM datasets WHERE state = 'uploading' AND created_at < $1")
             .bind(cutoff)
-            .fetch_all(&db.pool)
+            .fetch_all(db.reader())
             .await?
             .iter()
             .map(|row| row.try_get("id"))

@@ -10,10 +10,10 @@ mod trading;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
-
-use super::JobKind;
+use super::{JobInput, JobKind};
 use crate::db::Db;
+
+pub use super::JobOutput;
 
 pub use catalog::{catalog, BuiltinDataset, Catalog};
 
@@ -73,17 +73,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ExecError::Failed(format!("the job's worker thread failed: {e}")))?
 }
 
-/// Results of a finished job.
-#[derive(Debug, Clone, Default)]
-pub struct JobOutput {
-    pub metrics: Value,
-    pub equity_curve: Vec<f64>,
-    /// Named PNG images.
-    pub plots: Vec<(String, Vec<u8>)>,
-    /// Anything else a later job needs (a trained model, labeled data).
-    pub extra: Value,
-}
-
 /// How a running job reports back: log lines and progress go to the database with the
 /// next heartbeat; `cancelled` turns true when the job should stop.
 #[derive(Debug, Clone, Default)]
@@ -130,16 +119,11 @@ impl JobContext {
 }
 
 /// Runs one job to its output.
-pub async fn run(
-    db: &Db,
-    kind: JobKind,
-    payload: &Value,
-    ctx: &JobContext,
-) -> Result<JobOutput, ExecError> {
-    match kind {
-        JobKind::Train => trading::run_train(db, payload, ctx).await,
-        JobKind::Test => trading::run_test(db, payload, ctx).await,
-        JobKind::Label => label::run_labeling(db, payload, ctx).await,
-        JobKind::DynamicsTest => label::run_dynamics_test(db, payload, ctx).await,
+pub async fn run(db: &Db, input: &JobInput, ctx: &JobContext) -> Result<JobOutput, ExecError> {
+    match input {
+        JobInput::Train(input) => trading::run_train(db, input, ctx).await,
+        JobInput::Test(input) => trading::run_test(db, input, ctx).await,
+        JobInput::Label(input) => label::run_labeling(db, input, ctx).await,
+        JobInput::DynamicsTest(input) => label::run_dynamics_test(db, input, ctx).await,
     }
 }

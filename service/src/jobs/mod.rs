@@ -2,10 +2,14 @@
 //! replica, with heartbeats, logs and progress kept in the database.
 
 pub mod exec;
+pub mod input;
 pub mod queue;
 pub mod worker;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use input::JobInput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,9 +51,64 @@ pub fn is_finished(state: &str) -> bool {
     matches!(state, "succeeded" | "failed" | "cancelled")
 }
 
+/// Results of a finished job.
+#[derive(Debug, Clone, Default)]
+pub struct JobOutput {
+    pub metrics: Value,
+    pub equity_curve: Vec<f64>,
+    /// Named PNG images.
+    pub plots: Vec<(String, Vec<u8>)>,
+    /// Anything else a later job needs (a trained model, labeled data).
+    pub extra: Value,
+}
+
 use std::time::Duration;
 
 use crate::state::AppState;
+
+/// Whom a job belongs to: a TradeMaster session (compat routes) or a web API user's
+/// strategy.
+#[derive(Debug, Clone)]
+pub enum JobOwner {
+    Session(String),
+    Strategy {
+        user_id: String,
+        strategy_id: String,
+    },
+}
+
+/// Creates a job (queued at once, or `created` to wait for a start) and wakes this
+/// replica's idle workers when it is queued. Both route families submit through here.
+pub async fn submit(
+    app: &AppState,
+    input: JobInput,
+    owner: JobOwner,
+    queue_now: bool,
+) -> Result<String, sqlx::Error> {
+    let (owner_id, session_id, strategy_id) = match owner {
+        JobOwner::Session(id) => (None, Some(id), None),
+        JobOwner::Strategy {
+            user_id,
+            strategy_id,
+        } => (Some(user_id), None, Some(strategy_id)),
+    };
+    let id = queue::create(
+        &app.db,
+        queue::NewJob {
+            input,
+            owner_id,
+            session_id,
+            strategy_id,
+            max_attempts: app.config.job_max_attempts,
+            queue_now,
+        },
+    )
+    .await?;
+    if queue_now {
+        app.job_queued.notify_one();
+    }
+    Ok(id)
+}
 
 const STATUS_TTL: Duration = Duration::from_secs(2);
 

@@ -6,19 +6,17 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::exec::JobOutput;
-use super::JobKind;
+use super::{JobInput, JobKind, JobOutput};
 use crate::db::{opt, Db};
 use crate::util::{new_id, now_ms};
 
-/// A new job's links and input.
+/// A new job's links and input (its kind is the input's).
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub kind: JobKind,
+    pub input: JobInput,
     pub owner_id: Option<String>,
     pub session_id: Option<String>,
     pub strategy_id: Option<String>,
-    pub payload: Value,
     pub max_attempts: i64,
     /// Queue at once, or wait in `created` for a start.
     pub queue_now: bool,
@@ -28,8 +26,7 @@ pub struct NewJob {
 #[derive(Debug, Clone)]
 pub struct LeasedJob {
     pub id: String,
-    pub kind: JobKind,
-    pub payload: Value,
+    pub input: JobInput,
     pub attempts: i64,
 }
 
@@ -102,13 +99,13 @@ pub async fn create(db: &Db, job: NewJob) -> Result<String, sqlx::Error> {
     .bind(job.owner_id)
     .bind(job.session_id)
     .bind(job.strategy_id)
-    .bind(job.kind.as_str())
+    .bind(job.input.kind().as_str())
     .bind(state)
-    .bind(job.payload.to_string())
+    .bind(job.input.to_stored())
     .bind(job.max_attempts)
     .bind(now)
     .bind(queued_at)
-    .execute(&db.pool)
+    .execute(db.writer())
     .await?;
     Ok(id)
 }
@@ -122,7 +119,7 @@ pub async fn enqueue(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
     )
     .bind(now_ms())
     .bind(id)
-    .execute(&db.pool)
+    .execute(db.writer())
     .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -142,7 +139,7 @@ pub async fn lease(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<Leased
         .bind(worker)
         .bind(now + lease_ms)
         .bind(now)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.writer())
         .await?;
     let Some(row) = row else {
         return Ok(None);
@@ -161,10 +158,18 @@ pub async fn lease(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<Leased
         fail(db, &id, worker, &format!("unknown job kind {kind_text:?}")).await?;
         return Ok(None);
     };
+    let input = match JobInput::from_stored(kind, &payload_text) {
+        Ok(input) => input,
+        Err(e) => {
+            let message = e.to_string();
+            append_log(db, &id, &format!("error: {message}")).await?;
+            fail(db, &id, worker, &message).await?;
+            return Ok(None);
+        }
+    };
     Ok(Some(LeasedJob {
         id,
-        kind,
-        payload: serde_json::from_str(&payload_text).unwrap_or(Value::Null),
+        input,
         attempts,
     }))
 }
@@ -187,7 +192,7 @@ pub async fn heartbeat(
     .bind(progress)
     .bind(id)
     .bind(worker)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.writer())
     .await?;
     Ok(match row {
         None => Heartbeat::Lost,
@@ -201,7 +206,7 @@ pub async fn append_log(db: &Db, id: &str, line: &str) -> Result<(), sqlx::Error
         .bind(id)
         .bind(now_ms())
         .bind(line)
-        .execute(&db.pool)
+        .execute(db.writer())
         .await
         .map(|_| ())
 }
@@ -214,7 +219,7 @@ pub async fn complete(
     output: &JobOutput,
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.writer().begin().await?;
     let done = sqlx::query(
         "UPDATE jobs SET state = 'succeeded', progress = 1, finished_at = $1, lease_owner = NULL, \
          lease_expires_at = NULL WHERE id = $2 AND state = 'running' AND lease_owner = $3",
@@ -283,7 +288,7 @@ async fn finish_held(
     .bind(now_ms())
     .bind(id)
     .bind(worker)
-    .execute(&db.pool)
+    .execute(db.writer())
     .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -298,7 +303,7 @@ pub async fn release(db: &Db, id: &str, worker: &str) -> Result<bool, sqlx::Erro
     .bind(now_ms())
     .bind(id)
     .bind(worker)
-    .execute(&db.pool)
+    .execute(db.writer())
     .await?;
     if done.rows_affected() > 0 {
         append_log(
@@ -319,7 +324,7 @@ pub async fn requeue_expired(db: &Db) -> Result<(u64, u64), sqlx::Error> {
         "SELECT id, attempts, max_attempts, cancel_requested FROM jobs WHERE state = 'running' AND lease_expires_at < $1",
     )
     .bind(now)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?
     .iter()
     .map(|r| {
@@ -360,7 +365,7 @@ pub async fn requeue_expired(db: &Db) -> Result<(u64, u64), sqlx::Error> {
         .bind(error)
         .bind(now)
         .bind(&id)
-        .execute(&db.pool)
+        .execute(db.writer())
         .await?;
         if done.rows_affected() > 0 {
             append_log(db, &id, &line).await?;
@@ -382,7 +387,7 @@ pub async fn cancel(db: &Db, id: &str) -> Result<CancelOutcome, sqlx::Error> {
     )
     .bind(now)
     .bind(id)
-    .execute(&db.pool)
+    .execute(db.writer())
     .await?;
     if waiting.rows_affected() > 0 {
         append_log(db, id, "cancelled before it ran").await?;
@@ -391,7 +396,7 @@ pub async fn cancel(db: &Db, id: &str) -> Result<CancelOutcome, sqlx::Error> {
     let running =
         sqlx::query("UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND state = 'running'")
             .bind(id)
-            .execute(&db.pool)
+            .execute(db.writer())
             .await?;
     if running.rows_affected() > 0 {
         append_log(db, id, "cancel requested").await?;
@@ -399,7 +404,7 @@ pub async fn cancel(db: &Db, id: &str) -> Result<CancelOutcome, sqlx::Error> {
     }
     let exists = sqlx::query("SELECT 1 AS one FROM jobs WHERE id = $1")
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     Ok(if exists.is_some() {
         CancelOutcome::AlreadyFinished
@@ -411,7 +416,7 @@ pub async fn cancel(db: &Db, id: &str) -> Result<CancelOutcome, sqlx::Error> {
 pub async fn status(db: &Db, id: &str) -> Result<Option<JobStatus>, sqlx::Error> {
     let row = sqlx::query(&format!("SELECT {STATUS_COLUMNS} FROM jobs WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     row.as_ref().map(status_from_row).transpose()
 }
@@ -426,7 +431,7 @@ pub async fn status_owned(
     ))
     .bind(id)
     .bind(owner_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     row.as_ref().map(status_from_row).transpose()
 }
@@ -436,7 +441,7 @@ pub async fn list_owned(db: &Db, owner_id: &str) -> Result<Vec<JobStatus>, sqlx:
         "SELECT {STATUS_COLUMNS} FROM jobs WHERE owner_id = $1 ORDER BY created_at, id"
     ))
     .bind(owner_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.iter().map(status_from_row).collect()
 }
@@ -452,7 +457,7 @@ pub async fn latest_of_session(
     ))
     .bind(session_id)
     .bind(kind.as_str())
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     row.as_ref().map(status_from_row).transpose()
 }
@@ -466,7 +471,7 @@ pub async fn logs(
 ) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
     let rows = sqlx::query("SELECT at, line FROM job_logs WHERE job_id = $1 ORDER BY id")
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     rows.iter()
         .enumerate()
@@ -476,12 +481,27 @@ pub async fn logs(
         .collect()
 }
 
+/// The strategy's newest succeeded training job.
+pub async fn latest_training_of_strategy(
+    db: &Db,
+    strategy_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id FROM jobs WHERE strategy_id = $1 AND kind = 'train' AND state = 'succeeded' \
+         ORDER BY finished_at DESC LIMIT 1",
+    )
+    .bind(strategy_id)
+    .fetch_optional(db.reader())
+    .await?;
+    row.map(|r| r.try_get("id")).transpose()
+}
+
 pub async fn has_active_jobs_of_strategy(db: &Db, strategy_id: &str) -> Result<bool, sqlx::Error> {
     let row = sqlx::query(
         "SELECT 1 AS one FROM jobs WHERE strategy_id = $1 AND state IN ('queued', 'running') LIMIT 1",
     )
     .bind(strategy_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     Ok(row.is_some())
 }
@@ -489,7 +509,7 @@ pub async fn has_active_jobs_of_strategy(db: &Db, strategy_id: &str) -> Result<b
 /// Number of jobs in each state, for /metrics.
 pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
@@ -512,7 +532,7 @@ pub async fn result(
     let Some(row) =
         sqlx::query("SELECT metrics, equity_curve, extra FROM results WHERE job_id = $1")
             .bind(id)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.reader())
             .await?
     else {
         return Ok(None);
@@ -523,7 +543,7 @@ pub async fn result(
     };
     let plots = sqlx::query("SELECT name FROM plots WHERE job_id = $1 ORDER BY name")
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(db.reader())
         .await?
         .iter()
         .map(|r| r.try_get("name"))
@@ -540,7 +560,7 @@ pub async fn plot(db: &Db, id: &str, name: &str) -> Result<Option<Vec<u8>>, sqlx
     let row = sqlx::query("SELECT png FROM plots WHERE job_id = $1 AND name = $2")
         .bind(id)
         .bind(name)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     row.map(|r| r.try_get("png")).transpose()
 }

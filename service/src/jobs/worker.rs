@@ -63,7 +63,7 @@ async fn lease_loop(
         }
         match queue::lease(&app.db, &worker_id, lease_ms).await {
             Ok(Some(job)) => {
-                tracing::info!(job = %job.id, kind = job.kind.as_str(), attempt = job.attempts, "job leased");
+                tracing::info!(job = %job.id, kind = job.input.kind().as_str(), attempt = job.attempts, "job leased");
                 let app = app.clone();
                 let worker_id = worker_id.clone();
                 let stop = stop.clone();
@@ -108,9 +108,9 @@ async fn run_job(app: &AppState, worker_id: &str, job: LeasedJob, mut stop: watc
     let ctx = JobContext::default();
     let exec_app = app.clone();
     let exec_ctx = ctx.clone();
-    let (kind, payload) = (job.kind, job.payload.clone());
+    let input = job.input.clone();
     let mut execution =
-        tokio::spawn(async move { exec::run(&exec_app.db, kind, &payload, &exec_ctx).await });
+        tokio::spawn(async move { exec::run(&exec_app.db, &input, &exec_ctx).await });
     let mut beat = tokio::time::interval(lease / 3);
     beat.tick().await;
     let ending = loop {

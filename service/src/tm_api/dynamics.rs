@@ -8,50 +8,34 @@ use serde_json::{json, Map, Value};
 
 use super::training::{log_and_plot, queue_job, resolve_dataset};
 use super::{fail, session, success, TmBody, TmResult};
+use crate::jobs::input::{DynamicsTestInput, LabelInput};
 use crate::jobs::queue;
-use crate::jobs::{exec, is_finished, JobKind};
+use crate::jobs::{exec, is_finished, JobInput, JobKind};
 use crate::state::AppState;
 
-const NUMBER_FIELDS: &[&str] = &[
-    "number_of_market_style",
-    "min_length_limit",
-    "filter_strength",
-    "max_length_expectation",
-    "merging_threshold",
-    "merging_dynamic_constraint",
-];
-const TEXT_FIELDS: &[&str] = &[
-    "dataset_name",
-    "key_indicator",
-    "timestamp",
-    "tic",
-    "labeling_method",
-    "merging_metric",
-];
-
 pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResult {
-    let mut payload = Map::new();
-    for field in TEXT_FIELDS {
-        payload.insert((*field).into(), json!(body.text(field)?));
-    }
-    for field in NUMBER_FIELDS {
-        payload.insert((*field).into(), json!(body.number(field)?));
-    }
-    for field in ["startDate", "endDate"] {
-        if let Some(value) = body.optional_text(field) {
-            payload.insert(field.into(), json!(value));
-        }
-    }
+    let mut input = LabelInput {
+        dataset_name: body.text("dataset_name")?,
+        key_indicator: body.text("key_indicator")?,
+        timestamp: body.text("timestamp")?,
+        tic: body.text("tic")?,
+        labeling_method: body.text("labeling_method")?,
+        merging_metric: body.text("merging_metric")?,
+        number_of_market_style: body.number("number_of_market_style")?,
+        min_length_limit: body.number("min_length_limit")?,
+        filter_strength: body.number("filter_strength")?,
+        max_length_expectation: body.number("max_length_expectation")?,
+        merging_threshold: body.number("merging_threshold")?,
+        merging_dynamic_constraint: body.number("merging_dynamic_constraint")?,
+        start_date: body.optional_text("startDate"),
+        end_date: body.optional_text("endDate"),
+        dataset_id: String::new(),
+    };
     let given_session = body.optional_text("session_id");
     if let Some(id) = &given_session {
         session::params(&app.db, id).await?;
     }
-    let dataset_name = payload["dataset_name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let dataset_id = resolve_dataset(&app, &dataset_name, given_session.as_deref()).await?;
-    payload.insert("dataset_id".into(), json!(dataset_id));
+    input.dataset_id = resolve_dataset(&app, &input.dataset_name, given_session.as_deref()).await?;
     if let Some(reason) = exec::unavailable(JobKind::Label) {
         return fail(reason);
     }
@@ -59,7 +43,7 @@ pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResu
         Some(id) => id,
         None => session::create(&app.db).await?,
     };
-    queue_job(&app, JobKind::Label, &session_id, Value::Object(payload)).await?;
+    queue_job(&app, &session_id, JobInput::Label(input)).await?;
     success(
         json!({ "info": "request success, start market dynamics labeling", "session_id": session_id }),
     )
@@ -108,7 +92,7 @@ pub async fn save_labeling(State(app): State<AppState>, body: TmBody) -> TmResul
     success(json!({ "info": "request success, save market dynamics", "session_id": session_id }))
 }
 
-fn label_of(body: &TmBody) -> Result<i64, super::TmError> {
+fn label_of(body: &TmBody) -> Result<u64, super::TmError> {
     let field = if body.0.contains_key("dynamics_test_label") {
         "dynamics_test_label"
     } else {
@@ -124,7 +108,7 @@ fn label_of(body: &TmBody) -> Result<i64, super::TmError> {
             "dynamics_test_label must be a label number like 0, 1, 2; got {value}"
         ));
     }
-    Ok(value as i64)
+    Ok(value as u64)
 }
 
 pub async fn run_dynamics_test(State(app): State<AppState>, body: TmBody) -> TmResult {
@@ -134,7 +118,11 @@ pub async fn run_dynamics_test(State(app): State<AppState>, body: TmBody) -> TmR
     if let Some(reason) = exec::unavailable(JobKind::DynamicsTest) {
         return fail(reason);
     }
-    let Some(label_job) = params.get("dynamics_label_job_id").cloned() else {
+    let Some(label_job) = params
+        .get("dynamics_label_job_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
         return fail(format!("session {session_id} has no saved market dynamics labeling; call save_market_dynamics_labeling first"));
     };
     let trained = queue::latest_of_session(&app.db, &session_id, JobKind::Train).await?;
@@ -143,8 +131,12 @@ pub async fn run_dynamics_test(State(app): State<AppState>, body: TmBody) -> TmR
             "session {session_id} has no trained agent; train one first"
         ));
     };
-    let payload = json!({ "label": label, "label_job_id": label_job, "train_job_id": trained.id });
-    let job_id = queue_job(&app, JobKind::DynamicsTest, &session_id, payload).await?;
+    let input = DynamicsTestInput {
+        label,
+        label_job_id: label_job,
+        train_job_id: trained.id,
+    };
+    let job_id = queue_job(&app, &session_id, JobInput::DynamicsTest(input)).await?;
     let mut changes = Map::new();
     changes.insert(format!("dynamics_test_job_{label}"), json!(job_id));
     session::update(&app.db, &session_id, changes).await?;

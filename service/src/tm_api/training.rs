@@ -9,35 +9,22 @@ use super::{fail, session, success, TmBody, TmError, TmResult};
 use crate::algo::Task;
 use crate::datasets::{stem, store};
 use crate::db::Db;
-use crate::jobs::queue::{self, JobStatus, NewJob};
-use crate::jobs::{exec, is_finished, JobKind};
+use crate::jobs::input::{SessionTrain, TestInput, TrainInput};
+use crate::jobs::queue::{self, JobStatus};
+use crate::jobs::{self, exec, is_finished, JobInput, JobKind, JobOwner};
 use crate::state::AppState;
 
 /// Queues a job in a session, after checking that this build can run it.
 pub(super) async fn queue_job(
     app: &AppState,
-    kind: JobKind,
     session_id: &str,
-    payload: Value,
+    input: JobInput,
 ) -> Result<String, TmError> {
-    if let Some(reason) = exec::unavailable(kind) {
+    if let Some(reason) = exec::unavailable(input.kind()) {
         return fail(reason);
     }
-    let id = queue::create(
-        &app.db,
-        NewJob {
-            kind,
-            owner_id: None,
-            session_id: Some(session_id.to_string()),
-            strategy_id: None,
-            payload,
-            max_attempts: app.config.job_max_attempts,
-            queue_now: true,
-        },
-    )
-    .await?;
-    app.job_queued.notify_one();
-    Ok(id)
+    let owner = JobOwner::Session(session_id.to_string());
+    Ok(jobs::submit(app, input, owner, true).await?)
 }
 
 /// The job's log as one text, and its first plot as base64 PNG ("" when none).
@@ -92,18 +79,17 @@ pub(super) async fn resolve_dataset(
 }
 
 /// Checks task, agent (bare or `task:agent`), optimizer and loss against the catalog.
-fn check_choice(payload: &Map<String, Value>) -> Result<(), TmError> {
-    let field = |name: &str| payload[name].as_str().unwrap_or_default().to_string();
+fn check_choice(request: &SessionTrain) -> Result<(), TmError> {
     let catalog = exec::catalog();
-    let task_name = field("task_name");
-    let task = Task::parse(&task_name).map_err(|_| {
+    let task_name = &request.task_name;
+    let task = Task::parse(task_name).map_err(|_| {
         TmError(format!(
             "task_name {task_name:?} is not offered; choose one of: {}",
             catalog.tasks.join(", ")
         ))
     })?;
-    let agent = field("agent_name");
-    if task.agent(&agent).is_err() {
+    let agent = &request.agent_name;
+    if task.agent(agent).is_err() {
         let allowed: Vec<String> = task
             .agents()
             .iter()
@@ -115,12 +101,15 @@ fn check_choice(payload: &Map<String, Value>) -> Result<(), TmError> {
             allowed.join(", ")
         ));
     }
-    for (name, offered) in [
-        ("optimizer_name", &catalog.optimizers),
-        ("loss_name", &catalog.losses),
+    for (name, value, offered) in [
+        (
+            "optimizer_name",
+            &request.optimizer_name,
+            &catalog.optimizers,
+        ),
+        ("loss_name", &request.loss_name, &catalog.losses),
     ] {
-        let value = field(name);
-        if !offered.contains(&value) {
+        if !offered.contains(value) {
             return fail(format!(
                 "{name} {value:?} is not offered; choose one of: {}",
                 offered.join(", ")
@@ -134,48 +123,50 @@ fn check_choice(payload: &Map<String, Value>) -> Result<(), TmError> {
 /// dataset uploaded there), `hyperparameters` (an object, see getParameters' agents) and
 /// `seed`.
 pub async fn train(State(app): State<AppState>, body: TmBody) -> TmResult {
-    let mut payload = Map::new();
-    for field in [
-        "task_name",
-        "dataset_name",
-        "agent_name",
-        "optimizer_name",
-        "loss_name",
-    ] {
-        payload.insert(field.into(), json!(body.text(field)?));
-    }
-    for field in ["start_date", "end_date"] {
-        if let Some(value) = body.optional_text(field) {
-            payload.insert(field.into(), json!(value));
-        }
-    }
-    match body.0.get("hyperparameters") {
-        None | Some(Value::Null) => {}
-        Some(value @ Value::Object(_)) => {
-            payload.insert("hyperparameters".into(), value.clone());
-        }
+    let task_name = body.text("task_name")?;
+    let dataset_name = body.text("dataset_name")?;
+    let agent_name = body.text("agent_name")?;
+    let optimizer_name = body.text("optimizer_name")?;
+    let loss_name = body.text("loss_name")?;
+    let hyperparameters = match body.0.get("hyperparameters") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map.clone()),
         Some(_) => return fail("hyperparameters must be a JSON object"),
-    }
-    if let Some(seed) = body.optional_text("seed") {
-        let Ok(seed) = seed.trim().parse::<u64>() else {
-            return fail(format!("seed must be a whole number >= 0, got {seed:?}"));
-        };
-        payload.insert("seed".into(), json!(seed));
-    }
-    check_choice(&payload)?;
+    };
+    let seed = match body.optional_text("seed") {
+        None => None,
+        Some(seed) => match seed.trim().parse::<u64>() {
+            Ok(seed) => Some(seed),
+            Err(_) => return fail(format!("seed must be a whole number >= 0, got {seed:?}")),
+        },
+    };
+    let mut request = SessionTrain {
+        task_name,
+        dataset_name,
+        agent_name,
+        optimizer_name,
+        loss_name,
+        start_date: body
+            .optional_text("start_date")
+            .map(|d| d.trim().to_string()),
+        end_date: body.optional_text("end_date").map(|d| d.trim().to_string()),
+        hyperparameters,
+        seed,
+        dataset_id: String::new(),
+    };
+    check_choice(&request)?;
     let given_session = body.optional_text("session_id");
     if let Some(id) = &given_session {
         session::params(&app.db, id).await?;
     }
-    let dataset_name = payload["dataset_name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let dataset_id = resolve_dataset(&app, &dataset_name, given_session.as_deref()).await?;
-    payload.insert("dataset_id".into(), json!(dataset_id));
+    request.dataset_id =
+        resolve_dataset(&app, &request.dataset_name, given_session.as_deref()).await?;
     let session_id = session::existing_or_new(&app.db, given_session).await?;
-    session::update(&app.db, &session_id, payload.clone()).await?;
-    queue_job(&app, JobKind::Train, &session_id, Value::Object(payload)).await?;
+    let input = TrainInput::Session(request);
+    if let Ok(Value::Object(fields)) = serde_json::to_value(&input) {
+        session::update(&app.db, &session_id, fields).await?;
+    }
+    queue_job(&app, &session_id, JobInput::Train(input)).await?;
     success(json!({ "info": "request success, start train", "session_id": session_id }))
 }
 
@@ -218,7 +209,7 @@ pub async fn train_status(State(app): State<AppState>, body: TmBody) -> TmResult
 
 pub async fn test(State(app): State<AppState>, body: TmBody) -> TmResult {
     let session_id = body.text("session_id")?;
-    let params = session::params(&app.db, &session_id).await?;
+    session::params(&app.db, &session_id).await?;
     if let Some(reason) = exec::unavailable(JobKind::Test) {
         return fail(reason);
     }
@@ -226,8 +217,10 @@ pub async fn test(State(app): State<AppState>, body: TmBody) -> TmResult {
     let Some(trained) = trained.filter(|job| job.state == "succeeded") else {
         return fail(format!("session {session_id} has no finished training; call train and wait for train_end first"));
     };
-    let payload = json!({ "train_job_id": trained.id, "session": params });
-    queue_job(&app, JobKind::Test, &session_id, payload).await?;
+    let input = TestInput::Training {
+        train_job_id: trained.id,
+    };
+    queue_job(&app, &session_id, JobInput::Test(input)).await?;
     success(json!({ "info": "request success, start test", "session_id": session_id }))
 }
 

@@ -181,7 +181,8 @@ async fn remove(
     {
         return Err(ApiError::not_found("dataset", &id));
     }
-    let used: Option<String> = crate::strategies::strategy_using_dataset(&app.db, &id).await?;
+    let used: Option<String> =
+        crate::storage::strategies::strategy_using_dataset(&app.db, &id).await?;
     if let Some(strategy) = used {
         return Err(ApiError::conflict(format!(
             "dataset {id} is used by strategy {strategy}; delete or change the strategy first"

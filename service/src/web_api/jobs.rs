@@ -8,13 +8,14 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::JsonBody;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
-use crate::jobs::queue::{self, CancelOutcome, JobStatus, NewJob};
-use crate::jobs::JobKind;
+use crate::extract::JsonBody;
+use crate::jobs::input::{TestInput, TrainInput};
+use crate::jobs::queue::{self, CancelOutcome, JobStatus};
+use crate::jobs::{self, JobInput, JobKind, JobOwner};
 use crate::state::AppState;
-use crate::strategies;
+use crate::storage::strategies;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,22 +70,15 @@ async fn create(
                 body.strategy_id
             ))
         })?;
-    let id = queue::create(
-        &app.db,
-        NewJob {
-            kind,
-            owner_id: Some(user.user_id.clone()),
-            session_id: None,
-            strategy_id: Some(strategy.id.clone()),
-            payload: json!({ "strategy": strategy }),
-            max_attempts: app.config.job_max_attempts,
-            queue_now: body.start,
-        },
-    )
-    .await?;
-    if body.start {
-        app.job_queued.notify_one();
-    }
+    let owner = JobOwner::Strategy {
+        user_id: user.user_id.clone(),
+        strategy_id: strategy.id.clone(),
+    };
+    let input = match kind {
+        JobKind::Train => JobInput::Train(TrainInput::Strategy { strategy }),
+        _ => JobInput::Test(TestInput::Strategy { strategy }),
+    };
+    let id = jobs::submit(&app, input, owner, body.start).await?;
     let status = owned(&app, &user, &id).await?;
     Ok((StatusCode::CREATED, Json(status)))
 }

@@ -7,12 +7,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::JsonBody;
 use crate::auth::AuthUser;
 use crate::datasets::store;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::JsonBody;
 use crate::state::AppState;
-use crate::strategies::{self, Strategy};
+use crate::storage::strategies::{self, Strategy};
 use crate::util::{new_id, now_ms};
 
 pub fn router() -> Router<AppState> {

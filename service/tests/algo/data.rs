@@ -1,7 +1,5 @@
 //! Loading TradeMaster CSVs: real files, computed features, alignment, splits and errors.
 
-use crate::algo_support;
-
 use crate::algo_support::{load_shared, shared_data};
 use tmctl_service::algo::{AlgoError, LoadOptions, MarketData, SplitSpec, FEATURE_NAMES};
 

@@ -9,8 +9,6 @@
 //! of those deviations would be a claimed edge; on the planted market the same bound must be
 //! beaten by a wide margin, which shows it can tell learning from luck.
 
-use crate::algo_support;
-
 use crate::algo_support::synthetic;
 use tmctl_service::algo::{self, AlgoError, Backtest, MarketData, TrainSpec, TrainedModel};
 

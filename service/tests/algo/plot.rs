@@ -1,7 +1,5 @@
 //! Charts come out as PNGs of the stated size, with text drawn by the embedded font.
 
-use crate::algo_support;
-
 use crate::algo_support::load_shared;
 use tmctl_service::algo::{self, RadarScores, TrainSpec};
 use tmctl_service::plot::{self, Series};

@@ -1,8 +1,6 @@
 //! Every agent trains and evaluates end to end on the shared TradeMaster files, and models
 //! survive storage.
 
-use crate::algo_support;
-
 use crate::algo_support::load_shared;
 use tmctl_service::algo::{self, catalog, MarketData, SplitSpec, Task, TrainSpec, TrainedModel};
 

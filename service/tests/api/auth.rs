@@ -1,9 +1,7 @@
-use crate::common;
-
 use crate::common::TestService;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use tmctl_service::auth::token::{Claims, TokenKeys, TokenKind};
+use tmctl_service::tokens::{Claims, TokenKeys, TokenKind};
 
 async fn register_login_refresh_logout(svc: TestService) {
     let creds = json!({ "username": "alice", "password": "a long password" });

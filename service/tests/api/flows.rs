@@ -316,6 +316,29 @@ async fn get_parameters_lists_the_catalog() {
     assert_eq!(params["dataset_name"], json!([]));
 }
 
+/// `/api/v1/catalog`: every agent with its hyperparameters and their defaults, no login.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_route_lists_agents_with_their_hyperparameters() {
+    let svc = TestService::start(Backend::Sqlite).await.unwrap();
+    let (status, catalog) = svc.json(Method::GET, "/api/v1/catalog", None, None).await;
+    assert_eq!(status.as_u16(), 200, "{catalog}");
+    assert_eq!(
+        catalog,
+        serde_json::to_value(tmctl_service::algo::catalog()).unwrap()
+    );
+    let dqn = catalog["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|task| task["agents"].as_array().unwrap())
+        .find(|agent| agent["name"] == "dqn")
+        .expect("dqn listed");
+    assert!(
+        dqn["default_hyperparameters"]["learning_rate"].is_f64(),
+        "{dqn}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_of_another_task_is_refused() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();

@@ -6,16 +6,18 @@ use std::time::Duration;
 use crate::common::TestService;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
+use tmctl_service::jobs::input::TestInput;
 use tmctl_service::jobs::queue::{self, CancelOutcome, Heartbeat, NewJob};
-use tmctl_service::jobs::JobKind;
+use tmctl_service::jobs::JobInput;
 
 fn new_job(max_attempts: i64) -> NewJob {
     NewJob {
-        kind: JobKind::Train,
+        input: JobInput::Test(TestInput::Training {
+            train_job_id: "no-such-job".into(),
+        }),
         owner_id: None,
         session_id: None,
         strategy_id: None,
-        payload: json!({ "n": 1 }),
         max_attempts,
         queue_now: true,
     }

@@ -230,7 +230,7 @@ where
 macro_rules! on_both_backends {
     ($name:ident, $body:path) => {
         mod $name {
-            use super::common::{Backend, TestService};
+            use $crate::common::{Backend, TestService};
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {

@@ -1,41 +1,84 @@
 //! Market-dynamics labeling jobs, and tests of a trained agent on the segments of one label.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::data::{self, count, number, optional_text, text, whole};
+use super::data;
 use super::{blocking, ExecError, JobContext, JobOutput};
 use crate::algo::{self, MarketData, Task};
 use crate::db::Db;
 use crate::dynamics::{label_csv, LabelParams, LabelingMethod};
+use crate::jobs::input::{DynamicsTestInput, LabelInput};
 use crate::plot;
 
 /// The merging metric the labeler implements.
 const MERGING_METRIC: &str = "DTW_distance";
 
-fn label_params(payload: &Value) -> Result<LabelParams, ExecError> {
-    let metric = text(payload, "merging_metric")?;
+/// A whole number of a request field (it may arrive as 3.0).
+fn whole(field: &str, value: f64) -> Result<i64, ExecError> {
+    if !value.is_finite() || value.fract() != 0.0 || value.abs() > 1e12 {
+        return Err(ExecError::Input(format!(
+            "{field} must be a whole number, got {value}"
+        )));
+    }
+    Ok(value as i64)
+}
+
+/// A whole number that must not be negative.
+fn count(field: &str, value: f64) -> Result<usize, ExecError> {
+    let value = whole(field, value)?;
+    usize::try_from(value)
+        .map_err(|_| ExecError::Input(format!("{field} must not be negative, got {value}")))
+}
+
+fn finite(field: &str, value: f64) -> Result<f64, ExecError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ExecError::Input(format!("missing number field {field}")))
+    }
+}
+
+/// The labeler's parameters from the request, checked by its rules.
+fn label_params(input: &LabelInput) -> Result<LabelParams, ExecError> {
+    let metric = input.merging_metric.trim();
     if !metric.eq_ignore_ascii_case(MERGING_METRIC) {
         return Err(ExecError::Input(format!(
             "merging_metric {metric:?} is not supported; allowed: {MERGING_METRIC}"
         )));
     }
-    let method: LabelingMethod = text(payload, "labeling_method")?
+    let method: LabelingMethod = input
+        .labeling_method
+        .trim()
         .to_ascii_lowercase()
         .parse()
         .map_err(|e| ExecError::Input(format!("labeling_method: {e}")))?;
     Ok(LabelParams {
-        dynamic_number: count(payload, "number_of_market_style")?,
-        min_length_limit: whole(payload, "min_length_limit")?,
-        filter_strength: number(payload, "filter_strength")?,
-        max_length_expectation: count(payload, "max_length_expectation")?,
-        key_indicator: text(payload, "key_indicator")?,
-        timestamp: text(payload, "timestamp")?,
-        tic: text(payload, "tic")?,
+        dynamic_number: count("number_of_market_style", input.number_of_market_style)?,
+        min_length_limit: whole("min_length_limit", input.min_length_limit)?,
+        filter_strength: finite("filter_strength", input.filter_strength)?,
+        max_length_expectation: count("max_length_expectation", input.max_length_expectation)?,
+        key_indicator: input.key_indicator.trim().to_string(),
+        timestamp: input.timestamp.trim().to_string(),
+        tic: input.tic.trim().to_string(),
         method,
-        merging_threshold: number(payload, "merging_threshold")?,
-        merging_constraint: whole(payload, "merging_dynamic_constraint")?,
+        merging_threshold: finite("merging_threshold", input.merging_threshold)?,
+        merging_constraint: whole(
+            "merging_dynamic_constraint",
+            input.merging_dynamic_constraint,
+        )?,
         ..LabelParams::default()
     })
+}
+
+/// What a labeling job stores in its result's `extra`.
+#[derive(Debug, Serialize, Deserialize)]
+struct LabelingExtra {
+    labeled_csv: String,
+    key_indicator: String,
+    timestamp: String,
+    tic: String,
+    tics: Vec<String>,
 }
 
 /// Keeps the rows whose timestamp lies from `start` to `end`; a bound compares with the
@@ -128,14 +171,20 @@ fn labeled_series(
 
 pub async fn run_labeling(
     db: &Db,
-    payload: &Value,
+    input: &LabelInput,
     ctx: &JobContext,
 ) -> Result<JobOutput, ExecError> {
-    let params = label_params(payload)?;
-    let dataset_id = text(payload, "dataset_id")?;
+    let params = label_params(input)?;
+    let dataset_id = input.dataset_id.clone();
     let csv_text = data::dataset_text(db, &dataset_id).await?;
-    let start = optional_text(payload, "startDate");
-    let end = optional_text(payload, "endDate");
+    let bound = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let (start, end) = (bound(&input.start_date), bound(&input.end_date));
     let ctx = ctx.clone();
     blocking(move || {
         let csv_text = if start.is_some() || end.is_some() {
@@ -197,13 +246,14 @@ pub async fn run_labeling(
             metrics: json!({ "tics": per_tic }),
             equity_curve: Vec::new(),
             plots: vec![("regimes".into(), chart)],
-            extra: json!({
-                "labeled_csv": labeled,
-                "key_indicator": params.key_indicator,
-                "timestamp": params.timestamp,
-                "tic": params.tic,
-                "tics": report.tics.iter().map(|t| t.tic.clone()).collect::<Vec<_>>(),
-            }),
+            extra: serde_json::to_value(LabelingExtra {
+                labeled_csv: labeled,
+                key_indicator: params.key_indicator.clone(),
+                timestamp: params.timestamp.clone(),
+                tic: params.tic.clone(),
+                tics: report.tics.iter().map(|t| t.tic.clone()).collect(),
+            })
+            .map_err(|e| ExecError::Failed(format!("cannot store the labeled data: {e}")))?,
         })
     })
     .await
@@ -229,23 +279,18 @@ fn runs_of(series: &LabeledSeries, label: usize) -> Vec<(String, String)> {
 
 pub async fn run_dynamics_test(
     db: &Db,
-    payload: &Value,
+    input: &DynamicsTestInput,
     ctx: &JobContext,
 ) -> Result<JobOutput, ExecError> {
-    let label = usize::try_from(whole(payload, "label")?)
-        .map_err(|_| ExecError::Input("label must not be negative".into()))?;
-    let label_job = text(payload, "label_job_id")?;
-    let train_job = text(payload, "train_job_id")?;
-    let labeling = data::job_extra(db, &label_job, "labeling").await?;
-    let model = super::trading::load_trained_model(db, &train_job).await?;
+    let label = usize::try_from(input.label)
+        .map_err(|_| ExecError::Input(format!("label {} is too large", input.label)))?;
+    let labeling: LabelingExtra = data::job_extra(db, &input.label_job_id, "labeling").await?;
+    let model = super::trading::load_trained_model(db, &input.train_job_id).await?;
     let ctx = ctx.clone();
     blocking(move || {
-        let labeled = text(&labeling, "labeled_csv")?;
-        let tic_column = text(&labeling, "tic")?;
-        let labeled_tics: Vec<String> = labeling
-            .get("tics")
-            .and_then(|t| serde_json::from_value(t.clone()).ok())
-            .unwrap_or_default();
+        let labeled = labeling.labeled_csv;
+        let tic_column = labeling.tic;
+        let labeled_tics = labeling.tics;
         // Trading follows its own tic; a portfolio follows the first labeled tic's regimes.
         let tic = match model.task() {
             Task::AlgorithmicTrading => model.tics.first().cloned().unwrap_or_default(),
@@ -259,8 +304,8 @@ pub async fn run_dynamics_test(
         }
         let series = labeled_series(
             &labeled,
-            &text(&labeling, "key_indicator")?,
-            &text(&labeling, "timestamp")?,
+            &labeling.key_indicator,
+            &labeling.timestamp,
             &tic_column,
             &tic,
         )?;

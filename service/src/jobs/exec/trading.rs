@@ -1,39 +1,33 @@
 //! Train and test jobs: an agent trained on the train part of a dataset, checked on the
 //! valid part, and tested on the test part against the task's baselines.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::data::{self, optional_text, text};
+use super::data;
 use super::{blocking, ExecError, JobContext, JobOutput};
 use crate::algo::{self, Backtest, MarketData, SplitSpec, Task, TrainSpec, TrainedModel};
 use crate::db::Db;
+use crate::jobs::input::{TestInput, TrainInput};
+use crate::jobs::queue;
 use crate::plot;
 
 /// Where a model's data came from, kept with the model so a test uses the same data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct DataSource {
     dataset_id: String,
     start_date: Option<String>,
     end_date: Option<String>,
 }
 
+/// What a train job stores in its result's `extra`.
+#[derive(Debug, Serialize, Deserialize)]
+struct TrainedExtra {
+    model: String,
+    data: DataSource,
+}
+
 impl DataSource {
-    fn of(payload: &Value) -> Result<Self, ExecError> {
-        Ok(DataSource {
-            dataset_id: text(payload, "dataset_id")?,
-            start_date: optional_text(payload, "start_date"),
-            end_date: optional_text(payload, "end_date"),
-        })
-    }
-
-    fn to_json(&self) -> Value {
-        json!({
-            "dataset_id": self.dataset_id,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-        })
-    }
-
     /// The data for `task`: algorithmic trading takes the first tic when several are given.
     async fn load(&self, db: &Db, task: Task, ctx: &JobContext) -> Result<MarketData, ExecError> {
         let text = data::dataset_text(db, &self.dataset_id).await?;
@@ -60,29 +54,40 @@ impl DataSource {
     }
 }
 
-/// The training request, from a TradeMaster session payload or a web API strategy.
-fn train_spec(payload: &Value) -> Result<(TrainSpec, DataSource), ExecError> {
-    if let Some(strategy) = payload.get("strategy") {
-        let spec = TrainSpec {
-            task: text(strategy, "task")?,
-            agent: text(strategy, "agent")?,
-            hyperparameters: strategy
-                .get("hyperparameters")
-                .cloned()
-                .unwrap_or(Value::Null),
-            ..TrainSpec::new("", "")
-        };
-        return Ok((spec, DataSource::of(strategy)?));
+/// The training request, from a TradeMaster session or a web API strategy.
+fn train_spec(input: &TrainInput) -> (TrainSpec, DataSource) {
+    match input {
+        TrainInput::Strategy { strategy } => {
+            let spec = TrainSpec {
+                task: strategy.task.clone(),
+                agent: strategy.agent.clone(),
+                hyperparameters: strategy.hyperparameters.clone(),
+                ..TrainSpec::new("", "")
+            };
+            let source = DataSource {
+                dataset_id: strategy.dataset_id.clone(),
+                start_date: None,
+                end_date: None,
+            };
+            (spec, source)
+        }
+        TrainInput::Session(request) => {
+            let mut spec = TrainSpec::new(&request.task_name, &request.agent_name);
+            spec.optimizer = request.optimizer_name.clone();
+            spec.loss = request.loss_name.clone();
+            spec.seed = request.seed.unwrap_or(0);
+            spec.hyperparameters = request
+                .hyperparameters
+                .clone()
+                .map_or(Value::Null, Value::Object);
+            let source = DataSource {
+                dataset_id: request.dataset_id.clone(),
+                start_date: request.start_date.clone(),
+                end_date: request.end_date.clone(),
+            };
+            (spec, source)
+        }
     }
-    let mut spec = TrainSpec::new(&text(payload, "task_name")?, &text(payload, "agent_name")?);
-    spec.optimizer = text(payload, "optimizer_name")?;
-    spec.loss = text(payload, "loss_name")?;
-    spec.seed = payload.get("seed").and_then(Value::as_u64).unwrap_or(0);
-    spec.hyperparameters = payload
-        .get("hyperparameters")
-        .cloned()
-        .unwrap_or(Value::Null);
-    Ok((spec, DataSource::of(payload)?))
 }
 
 fn metrics_lines(ctx: &JobContext, part: &str, backtest: &Backtest) {
@@ -123,12 +128,15 @@ fn metrics_json(backtest: &Backtest) -> Value {
     metrics
 }
 
-pub async fn run_train(db: &Db, payload: &Value, ctx: &JobContext) -> Result<JobOutput, ExecError> {
-    let (spec, source) = train_spec(payload)?;
+pub async fn run_train(
+    db: &Db,
+    input: &TrainInput,
+    ctx: &JobContext,
+) -> Result<JobOutput, ExecError> {
+    let (spec, source) = train_spec(input);
     let task = Task::parse(&spec.task)?;
     let data = source.load(db, task, ctx).await?;
     let ctx = ctx.clone();
-    let extra_source = source.to_json();
     blocking(move || {
         let split = data.split(&SplitSpec::default())?;
         ctx.log(format!(
@@ -158,20 +166,36 @@ pub async fn run_train(db: &Db, payload: &Value, ctx: &JobContext) -> Result<Job
         let model_text = String::from_utf8(model.to_bytes()?)
             .map_err(|e| ExecError::Failed(format!("model is not UTF-8 JSON: {e}")))?;
         ctx.log("training finished");
+        let extra = TrainedExtra {
+            model: model_text,
+            data: source,
+        };
         Ok(JobOutput {
             metrics: metrics_json(&valid),
             equity_curve: valid.account.clone(),
             plots: vec![("equity_curve".into(), chart)],
-            extra: json!({ "model": model_text, "data": extra_source }),
+            extra: serde_json::to_value(extra)
+                .map_err(|e| ExecError::Failed(format!("cannot store the model: {e}")))?,
         })
     })
     .await
 }
 
-pub async fn run_test(db: &Db, payload: &Value, ctx: &JobContext) -> Result<JobOutput, ExecError> {
-    let train_job = match optional_text(payload, "train_job_id") {
-        Some(id) => id,
-        None => latest_training_of_strategy(db, payload).await?,
+pub async fn run_test(
+    db: &Db,
+    input: &TestInput,
+    ctx: &JobContext,
+) -> Result<JobOutput, ExecError> {
+    let train_job = match input {
+        TestInput::Training { train_job_id } => train_job_id.clone(),
+        TestInput::Strategy { strategy } => queue::latest_training_of_strategy(db, &strategy.id)
+            .await?
+            .ok_or_else(|| {
+                ExecError::Input(format!(
+                    "strategy {} has no succeeded train job to test; train it first",
+                    strategy.id
+                ))
+            })?,
     };
     let (model, source) = trained_model(db, &train_job).await?;
     let data = source.load(db, model.task(), ctx).await?;
@@ -192,35 +216,11 @@ pub async fn run_test(db: &Db, payload: &Value, ctx: &JobContext) -> Result<JobO
     .await
 }
 
-/// A web API test job tests the strategy's newest succeeded training.
-async fn latest_training_of_strategy(db: &Db, payload: &Value) -> Result<String, ExecError> {
-    let strategy = payload
-        .get("strategy")
-        .map(|s| text(s, "id"))
-        .transpose()?
-        .ok_or_else(|| ExecError::Input("a test job needs train_job_id or a strategy".into()))?;
-    let row = sqlx::query(
-        "SELECT id FROM jobs WHERE strategy_id = $1 AND kind = 'train' AND state = 'succeeded' \
-         ORDER BY finished_at DESC LIMIT 1",
-    )
-    .bind(&strategy)
-    .fetch_optional(&db.pool)
-    .await?;
-    match row {
-        Some(row) => Ok(sqlx::Row::try_get(&row, "id")?),
-        None => Err(ExecError::Input(format!(
-            "strategy {strategy} has no succeeded train job to test; train it first"
-        ))),
-    }
-}
-
 /// The model a train job stored, with where its data came from.
 async fn trained_model(db: &Db, train_job: &str) -> Result<(TrainedModel, DataSource), ExecError> {
-    let extra = data::job_extra(db, train_job, "train").await?;
-    let model_text = text(&extra, "model")?;
-    let model = TrainedModel::from_bytes(model_text.as_bytes())?;
-    let source = DataSource::of(extra.get("data").unwrap_or(&Value::Null))?;
-    Ok((model, source))
+    let extra: TrainedExtra = data::job_extra(db, train_job, "train").await?;
+    let model = TrainedModel::from_bytes(extra.model.as_bytes())?;
+    Ok((model, extra.data))
 }
 
 pub(super) async fn load_trained_model(

@@ -1,13 +1,13 @@
 //! Strategies: what to train (task, agent), on which dataset, with which hyperparameters.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::Db;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Strategy {
     pub id: String,
     pub name: String,
@@ -48,7 +48,7 @@ pub async fn insert(db: &Db, owner_id: &str, strategy: &Strategy) -> Result<(), 
     .bind(strategy.hyperparameters.to_string())
     .bind(strategy.created_at)
     .bind(strategy.updated_at)
-    .execute(&db.pool)
+    .execute(db.writer())
     .await
     .map(|_| ())
 }
@@ -66,7 +66,7 @@ pub async fn update(db: &Db, owner_id: &str, strategy: &Strategy) -> Result<(), 
     .bind(strategy.updated_at)
     .bind(&strategy.id)
     .bind(owner_id)
-    .execute(&db.pool)
+    .execute(db.writer())
     .await
     .map(|_| ())
 }
@@ -77,7 +77,7 @@ pub async fn get(db: &Db, owner_id: &str, id: &str) -> Result<Option<Strategy>, 
     ))
     .bind(id)
     .bind(owner_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     row.as_ref().map(from_row).transpose()
 }
@@ -87,7 +87,7 @@ pub async fn list(db: &Db, owner_id: &str) -> Result<Vec<Strategy>, sqlx::Error>
         "SELECT {COLUMNS} FROM strategies WHERE owner_id = $1 ORDER BY created_at, id"
     ))
     .bind(owner_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     rows.iter().map(from_row).collect()
 }
@@ -97,7 +97,7 @@ pub async fn delete(db: &Db, owner_id: &str, id: &str) -> Result<bool, sqlx::Err
     let done = sqlx::query("DELETE FROM strategies WHERE id = $1 AND owner_id = $2")
         .bind(id)
         .bind(owner_id)
-        .execute(&db.pool)
+        .execute(db.writer())
         .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -109,7 +109,7 @@ pub async fn strategy_using_dataset(
 ) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT id FROM strategies WHERE dataset_id = $1 LIMIT 1")
         .bind(dataset_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
     row.map(|r| r.try_get("id")).transpose()
 }

@@ -1,9 +1,11 @@
 //! In its own test binary so that the peak memory measured is this upload's alone.
-use crate::common;
 
-use crate::common::TestService;
+#[macro_use]
+mod common;
+
 use axum::body::Body;
 use axum::http::StatusCode;
+use common::TestService;
 
 /// 128 MiB streamed through the upload: stored in 1 MiB chunks, nothing buffered whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
