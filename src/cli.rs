@@ -202,6 +202,10 @@ pub struct HealthArgs {
     /// Print Prometheus text exposition (up and latency per probe) instead of a table.
     #[arg(long, conflicts_with = "watch")]
     pub prometheus: bool,
+    /// With --prometheus: write the exposition to FILE (atomically) instead of stdout, for
+    /// node-exporter's textfile collector (the extended profile reads TM_METRICS_DIR).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub textfile: Option<std::path::PathBuf>,
     /// Keep probing and print every change of a probe or of the overall status.
     #[arg(long, conflicts_with = "wait")]
     pub watch: bool,

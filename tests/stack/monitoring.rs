@@ -4,6 +4,7 @@
 //! of it, with short scrape, evaluation and `for:` intervals from the profile's variables.
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -97,7 +98,13 @@ fn extended_stack_targets_dashboards_and_alerts_work_end_to_end() {
         .env("TM_BACKUP_SCHEDULE", "* * * * *");
     let backups = stack.path().join("backups");
     std::fs::create_dir_all(&backups).unwrap();
-    let stack = stack.env("TM_BACKUP_DIR", backups.to_str().unwrap());
+    // node-exporter (nobody) reads tmctl's probe results from here, through /host.
+    let metrics = stack.path().join("metrics");
+    std::fs::create_dir_all(&metrics).unwrap();
+    std::fs::set_permissions(stack.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stack = stack
+        .env("TM_BACKUP_DIR", backups.to_str().unwrap())
+        .env("TM_METRICS_DIR", metrics.to_str().unwrap());
 
     let started = Instant::now();
     stack.tmctl_ok(&["up", "--without", "grafana", "--wait", "--timeout", "240s"]);
@@ -184,6 +191,17 @@ fn extended_stack_targets_dashboards_and_alerts_work_end_to_end() {
         "-c",
         traffic,
     ]);
+
+    // tmctl's own probe results, as cron would write them, reach Prometheus.
+    let textfile = metrics.join("tmctl.prom");
+    stack.tmctl(&[
+        "health",
+        "--prometheus",
+        "--textfile",
+        textfile.to_str().unwrap(),
+    ]);
+    let written = std::fs::read_to_string(&textfile).expect("probe results written");
+    assert!(written.contains("tmctl_probe_up{"), "{written}");
 
     // Every dashboard panel's query returns data.
     let out = stack.path().join("rendered");
