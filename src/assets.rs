@@ -47,6 +47,23 @@ pub const TEMPLATES: &[Asset] = &[
         text: include_str!("../templates/grafana-datasource.yml.hbs"),
     },
     Asset {
+        name: "grafana-dashboards.yml.hbs",
+        text: include_str!("../templates/grafana-dashboards.yml.hbs"),
+    },
+    Asset {
+        name: "alert-rules.yml.hbs",
+        text: include_str!("../templates/alert-rules.yml.hbs"),
+    },
+    Asset {
+        name: "alertmanager.yml.hbs",
+        text: include_str!("../templates/alertmanager.yml.hbs"),
+    },
+    // Not a handlebars template: registered verbatim (see `templates::registry`).
+    Asset {
+        name: "dashboards.yaml",
+        text: include_str!("../templates/dashboards.yaml"),
+    },
+    Asset {
         name: "Dockerfile.hbs",
         text: include_str!("../templates/Dockerfile.hbs"),
     },

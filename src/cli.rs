@@ -143,6 +143,9 @@ pub struct UpArgs {
     /// Run N replicas of SERVICE instead of the profile's count (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
+    /// Leave out an optional SERVICE, e.g. grafana when its image cannot be had (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub without: Vec<String>,
     /// Wait until every container is healthy (or running, without a healthcheck).
     #[arg(long)]
     pub wait: bool,
@@ -159,6 +162,9 @@ pub struct PlanArgs {
     /// Plan with N replicas of SERVICE (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
+    /// Plan without an optional SERVICE (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    pub without: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +202,10 @@ pub struct HealthArgs {
     /// Print Prometheus text exposition (up and latency per probe) instead of a table.
     #[arg(long, conflicts_with = "watch")]
     pub prometheus: bool,
+    /// With --prometheus: write the exposition to FILE (atomically) instead of stdout, for
+    /// node-exporter's textfile collector (the extended profile reads TM_METRICS_DIR).
+    #[arg(long, value_name = "FILE", requires = "prometheus")]
+    pub textfile: Option<std::path::PathBuf>,
     /// Keep probing and print every change of a probe or of the overall status.
     #[arg(long, conflicts_with = "wait")]
     pub watch: bool,

@@ -86,6 +86,14 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
         .map(|(_, n)| *n)
         .unwrap_or(0);
     let _ = writeln!(out, "# HELP tmctl_job_queue_depth Jobs waiting for a worker.\n# TYPE tmctl_job_queue_depth gauge\ntmctl_job_queue_depth {queued}");
+    // 0 when nothing waits, so an alert on the age resolves once the queue drains.
+    let oldest_age = match crate::jobs::queue::oldest_queued_at(&app.db).await {
+        Ok(Some(queued_at)) => {
+            (crate::util::now_ms().saturating_sub(queued_at)).max(0) as f64 / 1000.0
+        }
+        _ => 0.0,
+    };
+    let _ = writeln!(out, "# HELP tmctl_job_oldest_queued_age_seconds How long the oldest queued job has waited for a worker.\n# TYPE tmctl_job_oldest_queued_age_seconds gauge\ntmctl_job_oldest_queued_age_seconds {oldest_age}");
     let (size, idle) = app.db.pool_usage();
     let _ = writeln!(out, "# HELP tmctl_db_pool_connections Database connections of this replica.\n# TYPE tmctl_db_pool_connections gauge");
     let _ = writeln!(out, "tmctl_db_pool_connections{{state=\"open\"}} {size}");

@@ -51,7 +51,10 @@ pub fn run(context: &Context, args: &HealthArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print(context: &Context, args: &HealthArgs, report: &Report) -> anyhow::Result<()> {
-    if args.prometheus {
+    if let Some(file) = &args.textfile {
+        let path = super::absolute(&context.working_dir, file);
+        crate::state::write_public_file(&path, format::prometheus(report).as_bytes())?;
+    } else if args.prometheus {
         print!("{}", format::prometheus(report));
     } else if context.global.json {
         println!("{}", format::json(report)?);

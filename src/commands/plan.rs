@@ -14,6 +14,7 @@ use crate::output::table;
 
 pub fn run(context: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let mut project = context.open_project()?;
+    project.loaded.profile.without(&args.without)?;
     project.scale(&args.scale)?;
     super::runtime()?.block_on(async {
         let docker = connect().await?;

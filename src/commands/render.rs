@@ -39,7 +39,7 @@ pub fn run(context: &Context, args: &RenderArgs) -> anyhow::Result<()> {
     if context.global.json {
         let listing: Vec<_> = files
             .iter()
-            .map(|file| out.join(file.name).display().to_string())
+            .map(|file| out.join(&file.name).display().to_string())
             .collect();
         println!(
             "{}",

@@ -17,6 +17,7 @@ use crate::releases::{Release, ReleaseKind};
 
 pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
     let mut project = context.open_project()?;
+    project.loaded.profile.without(&args.without)?;
     project.scale(&args.scale)?;
     super::runtime()?.block_on(async {
         let docker = connect().await?;

@@ -1,5 +1,7 @@
 //! The files `up` copies into containers: the gateway's nginx config (for any set of
-//! upstream servers) and TLS material.
+//! upstream servers) and TLS material, and the monitoring services' configuration.
+
+use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 use bollard::Docker;
@@ -87,4 +89,73 @@ pub async fn gateway(docker: &Docker, project: &Project) -> anyhow::Result<Optio
         upstream_port,
         Box::new(render),
     )))
+}
+
+/// The monitoring services' rendered files, by service: Prometheus' configuration and
+/// rules and Alertmanager's configuration (applied through their reload endpoints), and
+/// Grafana's provisioning (applied by a restart).
+pub fn monitoring(project: &Project) -> anyhow::Result<BTreeMap<String, FileSet>> {
+    let mut sets = BTreeMap::new();
+    let Some(settings) = project.loaded.profile.monitoring.as_ref() else {
+        return Ok(sets);
+    };
+    let registry =
+        templates::registry(templates::default_override_dir(&project.working_dir).as_deref())?;
+    let options = RenderOptions::new(
+        &project.name,
+        &project.state.rendered_dir().display().to_string(),
+    );
+    let rendered = render::render_monitoring(&registry, &project.loaded, &project.state, &options)
+        .context("cannot render the monitoring configuration")?;
+    let services = [
+        (
+            settings.prometheus.as_ref().map(|p| &p.service),
+            "/etc/prometheus",
+            rendered.prometheus,
+            ReloadKind::HttpPost {
+                port: 9090,
+                path: "/-/reload".into(),
+            },
+        ),
+        (
+            settings.alertmanager.as_ref().map(|a| &a.service),
+            "/etc/alertmanager",
+            rendered.alertmanager,
+            ReloadKind::HttpPost {
+                port: 9093,
+                path: "/-/reload".into(),
+            },
+        ),
+        (
+            settings.grafana.as_ref().map(|g| &g.service),
+            "/etc/grafana/provisioning",
+            rendered.grafana,
+            ReloadKind::Restart,
+        ),
+    ];
+    for (service, directory, files, reload) in services {
+        let Some(service) = service else {
+            continue;
+        };
+        if files.is_empty() {
+            continue;
+        }
+        let files = files
+            .into_iter()
+            .map(|(path, contents)| DeliveredFile {
+                path,
+                contents: contents.into_bytes(),
+                mode: 0o644,
+            })
+            .collect();
+        sets.insert(
+            service.clone(),
+            FileSet {
+                directory: directory.into(),
+                files,
+                reload,
+            },
+        );
+    }
+    Ok(sets)
 }

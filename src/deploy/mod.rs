@@ -3,7 +3,10 @@
 
 pub mod down;
 pub mod files;
+#[cfg(test)]
+mod files_tests;
 pub mod images;
+pub mod monitor_role;
 mod project;
 pub mod release;
 pub mod rotate;
@@ -86,7 +89,7 @@ pub async fn prepare_for(
         service_image: &service_image,
         image_ids: &HashMap::new(),
         gateway,
-        files: Default::default(),
+        files: files::monitoring(project)?,
     });
     let (image_ids, mut missing_images) = images::present(&docker, &desired.images()).await?;
     desired.set_image_ids(&image_ids);

@@ -73,12 +73,14 @@ pub async fn deploy(docker: &Docker, request: &Request<'_>) -> anyhow::Result<De
             &prepared.service_image,
             request.progress,
         )
-        .await?;
+        .await
+        .map_err(|error| leave_out_hint(error, project, &prepared.missing_images))?;
         prepared.refresh_images().await?;
     }
     if !prepared.plan.changes_something() {
         let outcome = prepared.execute(request.timeout, request.events).await;
         outcome.map_err(|failure| anyhow!(failure))?;
+        monitoring_role(docker, project, &prepared, false).await;
         return Ok(Deployed {
             prepared,
             release: None,
@@ -101,6 +103,7 @@ pub async fn deploy(docker: &Docker, request: &Request<'_>) -> anyhow::Result<De
     let result = prepared.execute(request.timeout, request.events).await;
     let Err(failure) = result else {
         releases::finish(docker, &project.name, &mut release, Outcome::Succeeded).await;
+        monitoring_role(docker, project, &prepared, true).await;
         return Ok(Deployed {
             prepared,
             release: Some(release),
@@ -147,6 +150,53 @@ pub async fn deploy(docker: &Docker, request: &Request<'_>) -> anyhow::Result<De
         revert_error,
     }
     .into())
+}
+
+/// When images of optional services are missing, says that `--without` brings the rest up.
+fn leave_out_hint(error: anyhow::Error, project: &Project, missing: &[String]) -> anyhow::Error {
+    let profile = &project.loaded.profile;
+    let optional: Vec<&str> = profile
+        .services
+        .iter()
+        .filter(|(name, service)| {
+            service
+                .image
+                .as_ref()
+                .is_some_and(|image| missing.contains(image))
+                && crate::profile::without::is_optional(profile, name)
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if optional.is_empty() {
+        return error;
+    }
+    let flags: Vec<String> = optional
+        .iter()
+        .map(|name| format!("--without {name}"))
+        .collect();
+    anyhow!(
+        "{error:#}\nor bring the stack up without it: `tmctl up --profile {} {}` (`tmctl health` then reports {} as not deployed)",
+        profile.name,
+        flags.join(" "),
+        optional.join(", ")
+    )
+}
+
+/// Keeps the exporter's PostgreSQL role; a failure leaves the stack up, with a warning.
+async fn monitoring_role(docker: &Docker, project: &Project, prepared: &Prepared, changed: bool) {
+    let result = super::monitor_role::ensure(
+        docker,
+        &project.name,
+        &project.loaded.profile,
+        &prepared.desired.secrets,
+        changed,
+    )
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(
+            "{error:#}; the PostgreSQL exporter cannot log in until the next `tmctl up`"
+        );
+    }
 }
 
 /// Deploys `previous` again with the same zero-downtime sequence, without recording a

@@ -60,6 +60,13 @@ pub async fn set_new_value(
                 );
             }
         }
+        // The exporter's role: the new password is set now, the exporter replaced next.
+        SecretName::PgMonitorPassword if super::monitor_role::wanted(profile) => {
+            let (service, user) = database(profile)?;
+            if let Some(container) = running(&service) {
+                alter_role(docker, &container, &user, super::monitor_role::ROLE, &new).await?;
+            }
+        }
         // Read only by the services that receive them: replacing those is enough.
         _ => {}
     }

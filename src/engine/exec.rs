@@ -23,6 +23,7 @@ pub struct ExecOutput {
 async fn exec(
     docker: &Docker,
     name: &str,
+    user: Option<&str>,
     command: Vec<String>,
     env: Vec<String>,
     mut output: impl FnMut(bool, &[u8]) -> Result<(), OpError>,
@@ -32,6 +33,7 @@ async fn exec(
             name,
             ExecConfig {
                 cmd: Some(command),
+                user: user.map(str::to_owned),
                 env: (!env.is_empty()).then_some(env),
                 attach_stdout: Some(true),
                 attach_stderr: Some(true),
@@ -78,10 +80,31 @@ pub async fn exec_capture_with_env(
     command: &[&str],
     env: &[String],
 ) -> Result<ExecOutput, OpError> {
+    let argv = command.iter().map(|part| (*part).to_owned()).collect();
+    exec_collect(docker, name, None, argv, env.to_vec()).await
+}
+
+/// [`exec_capture`] as root, whatever user the container runs as (to replace files its
+/// own user may not write).
+pub async fn exec_capture_as_root(
+    docker: &Docker,
+    name: &str,
+    command: &[&str],
+) -> Result<ExecOutput, OpError> {
+    let argv = command.iter().map(|part| (*part).to_owned()).collect();
+    exec_collect(docker, name, Some("0"), argv, Vec::new()).await
+}
+
+async fn exec_collect(
+    docker: &Docker,
+    name: &str,
+    user: Option<&str>,
+    argv: Vec<String>,
+    env: Vec<String>,
+) -> Result<ExecOutput, OpError> {
     let mut stdout = String::new();
     let mut stderr = String::new();
-    let argv = command.iter().map(|part| (*part).to_owned()).collect();
-    let exit_code = exec(docker, name, argv, env.to_vec(), |is_stderr, bytes| {
+    let exit_code = exec(docker, name, user, argv, env, |is_stderr, bytes| {
         let text = String::from_utf8_lossy(bytes);
         if is_stderr {
             stderr.push_str(&text);
@@ -112,6 +135,7 @@ pub async fn exec_attached(
     let code = exec(
         docker,
         name,
+        None,
         command.to_vec(),
         vec![],
         |is_stderr, bytes| {

@@ -14,7 +14,9 @@ use futures_util::StreamExt;
 
 use super::create_body::CreateRequest;
 use super::desired::DeliveredFile;
-pub use super::exec::{exec_attached, exec_capture, exec_capture_with_env, ExecOutput};
+pub use super::exec::{
+    exec_attached, exec_capture, exec_capture_as_root, exec_capture_with_env, ExecOutput,
+};
 pub use super::plan::Readiness;
 use super::port_holder;
 

@@ -45,7 +45,7 @@ pub async fn reload(
             http_post(docker, container, &promote, *port, path).await
         }
         ReloadKind::Restart => {
-            run_shell(docker, container, &promote).await?;
+            run_shell_as_root(docker, container, &promote).await?;
             docker
                 .restart_container(
                     container,
@@ -57,8 +57,9 @@ pub async fn reload(
     }
 }
 
-async fn run_shell(docker: &Docker, container: &str, script: &str) -> Result<(), OpError> {
-    let result = ops::exec_capture(docker, container, &["sh", "-c", script]).await?;
+/// As root: the files were copied in as root and the container's user may not replace them.
+async fn run_shell_as_root(docker: &Docker, container: &str, script: &str) -> Result<(), OpError> {
+    let result = ops::exec_capture_as_root(docker, container, &["sh", "-c", script]).await?;
     if result.exit_code != 0 {
         return Err(OpError::Other {
             container: container.to_owned(),
@@ -166,8 +167,9 @@ async fn http_post(
     path: &str,
 ) -> Result<(), OpError> {
     let url = format!("http://127.0.0.1:{port}{path}");
+    run_shell_as_root(docker, container, promote).await?;
     let script = format!(
-        "{promote} && if command -v wget >/dev/null; then wget -q -O /dev/null --post-data= '{url}'; else curl -fsS -o /dev/null -X POST '{url}'; fi"
+        "if command -v wget >/dev/null; then wget -q -O /dev/null --post-data= '{url}'; else curl -fsS -o /dev/null -X POST '{url}'; fi"
     );
     let result = ops::exec_capture(docker, container, &["sh", "-c", &script]).await?;
     if result.exit_code != 0 {

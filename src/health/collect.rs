@@ -62,12 +62,7 @@ impl Report {
 
 /// Services that stop the stack from serving when all their replicas fail.
 fn critical_services(profile: &Profile) -> Vec<String> {
-    let mut names = vec!["redis".to_owned(), database_service(profile)];
-    if let Some(gateway) = &profile.gateway {
-        names.push(gateway.service.clone());
-        names.push(gateway.upstream.service.clone());
-    }
-    names
+    crate::profile::without::required_services(profile)
 }
 
 fn database_service(profile: &Profile) -> String {
@@ -288,6 +283,15 @@ fn plan_probes<'a>(
                     p.service.as_str(),
                     "9090/tcp",
                     "http://127.0.0.1:9090",
+                    "/-/ready",
+                )
+            }),
+            monitoring.alertmanager.as_ref().map(|a| {
+                (
+                    "alertmanager",
+                    a.service.as_str(),
+                    "9093/tcp",
+                    "http://127.0.0.1:9093",
                     "/-/ready",
                 )
             }),

@@ -27,15 +27,25 @@ pub enum StandIn {
     Redis,
     Nginx,
     Prometheus,
+    Alertmanager,
+    PostgresExporter,
+    RedisExporter,
+    NginxExporter,
+    NodeExporter,
 }
 
 impl StandIn {
-    pub const ALL: [StandIn; 5] = [
+    pub const ALL: [StandIn; 10] = [
         StandIn::DebianBase,
         StandIn::Postgres,
         StandIn::Redis,
         StandIn::Nginx,
         StandIn::Prometheus,
+        StandIn::Alertmanager,
+        StandIn::PostgresExporter,
+        StandIn::RedisExporter,
+        StandIn::NginxExporter,
+        StandIn::NodeExporter,
     ];
 
     /// The stand-in for an image reference, accepting Docker Hub's long forms
@@ -55,6 +65,11 @@ impl StandIn {
             StandIn::Redis => "redis:7",
             StandIn::Nginx => "nginx:1.22",
             StandIn::Prometheus => "prom/prometheus:v2.42.0",
+            StandIn::Alertmanager => "prom/alertmanager:v0.25.0",
+            StandIn::PostgresExporter => "prometheuscommunity/postgres-exporter:v0.11.1",
+            StandIn::RedisExporter => "oliver006/redis_exporter:v1.45.0",
+            StandIn::NginxExporter => "nginx/nginx-prometheus-exporter:0.11.0",
+            StandIn::NodeExporter => "prom/node-exporter:v1.5.0",
         }
     }
 
@@ -66,6 +81,11 @@ impl StandIn {
             StandIn::Redis => "redis",
             StandIn::Nginx => "nginx",
             StandIn::Prometheus => "prometheus",
+            StandIn::Alertmanager => "alertmanager",
+            StandIn::PostgresExporter => "postgres-exporter",
+            StandIn::RedisExporter => "redis-exporter",
+            StandIn::NginxExporter => "nginx-exporter",
+            StandIn::NodeExporter => "node-exporter",
         }
     }
 
@@ -77,6 +97,12 @@ impl StandIn {
             StandIn::Redis => &["redis-server"],
             StandIn::Nginx => &["nginx", "curl"],
             StandIn::Prometheus => &["prometheus", "wget"],
+            // wget for the healthchecks, as the official images' busybox has it.
+            StandIn::Alertmanager => &["prometheus-alertmanager", "wget"],
+            StandIn::PostgresExporter => &["prometheus-postgres-exporter", "wget"],
+            StandIn::RedisExporter => &["prometheus-redis-exporter", "wget"],
+            StandIn::NginxExporter => &["prometheus-nginx-exporter", "wget"],
+            StandIn::NodeExporter => &["prometheus-node-exporter", "wget"],
         }
     }
 
@@ -89,6 +115,15 @@ impl StandIn {
             StandIn::Nginx => include_str!("../../templates/stand-ins/nginx-install.sh"),
             StandIn::Prometheus => {
                 include_str!("../../templates/stand-ins/prometheus-install.sh")
+            }
+            StandIn::Alertmanager => {
+                include_str!("../../templates/stand-ins/alertmanager-install.sh")
+            }
+            StandIn::PostgresExporter
+            | StandIn::RedisExporter
+            | StandIn::NginxExporter
+            | StandIn::NodeExporter => {
+                include_str!("../../templates/stand-ins/exporter-install.sh")
             }
         }
     }
@@ -135,6 +170,15 @@ impl StandIn {
                 include_str!("../../templates/stand-ins/prometheus.yml"),
                 0o644,
             )],
+            StandIn::Alertmanager => &[(
+                "files/alertmanager.yml",
+                include_str!("../../templates/stand-ins/alertmanager.yml"),
+                0o644,
+            )],
+            StandIn::PostgresExporter
+            | StandIn::RedisExporter
+            | StandIn::NginxExporter
+            | StandIn::NodeExporter => &[],
         };
         files.extend(extra.iter().map(|&(name, contents, mode)| StageFile {
             name,
@@ -198,7 +242,36 @@ impl StandIn {
                 volumes: Some(strings(&["/prometheus"])),
                 ..base
             },
+            StandIn::Alertmanager => ContainerConfig {
+                entrypoint: Some(strings(&["/bin/alertmanager"])),
+                cmd: Some(strings(&[
+                    "--config.file=/etc/alertmanager/alertmanager.yml",
+                    "--storage.path=/alertmanager",
+                ])),
+                user: Some("nobody".into()),
+                working_dir: Some("/alertmanager".into()),
+                exposed_ports: Some(strings(&["9093/tcp"])),
+                volumes: Some(strings(&["/alertmanager"])),
+                ..base
+            },
+            StandIn::PostgresExporter => exporter(base, "/bin/postgres_exporter", "9187/tcp"),
+            StandIn::RedisExporter => exporter(base, "/redis_exporter", "9121/tcp"),
+            StandIn::NginxExporter => {
+                exporter(base, "/usr/bin/nginx-prometheus-exporter", "9113/tcp")
+            }
+            StandIn::NodeExporter => exporter(base, "/bin/node_exporter", "9100/tcp"),
         }
+    }
+}
+
+/// An exporter: one binary as entrypoint, no arguments, run as nobody.
+fn exporter(base: ContainerConfig, binary: &str, port: &str) -> ContainerConfig {
+    ContainerConfig {
+        entrypoint: Some(vec![binary.to_owned()]),
+        cmd: None,
+        user: Some("nobody".into()),
+        exposed_ports: Some(vec![port.to_owned()]),
+        ..base
     }
 }
 

@@ -5,11 +5,14 @@ pub mod error;
 pub mod interpolate;
 pub mod load;
 pub mod model;
+pub mod monitoring;
 pub mod normalize;
 pub mod path;
 mod production;
 pub mod units;
 pub mod validate;
+mod validate_monitoring;
+pub mod without;
 
 pub use env::Variables;
 pub use error::{Diagnostic, ProfileError};

@@ -6,6 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::monitoring::{
+    AlertSettings, AlertmanagerSettings, GrafanaSettings, Monitoring, PrometheusSettings,
+};
 use super::units::{
     ByteSize, Compression, Cpus, Duration, HostBinding, PortSpec, Protocol, Rate, VolumeMount,
 };
@@ -195,14 +198,18 @@ pub enum SecretName {
     TokenKey,
     #[serde(rename = "GF_SECURITY_ADMIN_PASSWORD")]
     GrafanaAdminPassword,
+    /// Password of the read-only `tmctl_monitor` PostgreSQL role the exporter logs in with.
+    #[serde(rename = "PG_MONITOR_PASSWORD")]
+    PgMonitorPassword,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 4] = [
+    pub const ALL: [SecretName; 5] = [
         SecretName::PostgresPassword,
         SecretName::RedisPassword,
         SecretName::TokenKey,
         SecretName::GrafanaAdminPassword,
+        SecretName::PgMonitorPassword,
     ];
 
     /// The environment variable the secret is delivered as.
@@ -212,6 +219,7 @@ impl SecretName {
             SecretName::RedisPassword => "REDIS_PASSWORD",
             SecretName::TokenKey => "TMCTL_TOKEN_KEY",
             SecretName::GrafanaAdminPassword => "GF_SECURITY_ADMIN_PASSWORD",
+            SecretName::PgMonitorPassword => "PG_MONITOR_PASSWORD",
         }
     }
 }
@@ -395,6 +403,9 @@ pub struct Gateway {
     pub rate_limits: RateLimits,
     #[serde(default = "yes")]
     pub gzip: bool,
+    /// Port of an unpublished listener serving nginx's `stub_status` for the exporter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_port: Option<u16>,
 }
 
 fn default_body_size() -> ByteSize {
@@ -516,36 +527,6 @@ fn default_compression() -> Compression {
 }
 fn default_backup_directory() -> String {
     "backups".to_owned()
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Monitoring {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prometheus: Option<PrometheusSettings>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grafana: Option<GrafanaSettings>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PrometheusSettings {
-    pub service: String,
-    #[serde(default = "default_scrape_interval")]
-    pub scrape_interval: Duration,
-    /// Extra `host:port` targets, e.g. the Docker Engine's metrics address.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub extra_targets: Vec<String>,
-}
-
-fn default_scrape_interval() -> Duration {
-    Duration::from_secs(15)
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrafanaSettings {
-    pub service: String,
 }
 
 impl Profile {

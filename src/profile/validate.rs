@@ -33,7 +33,7 @@ pub fn validate(profile: &Profile, substitutions: &[Substitution]) -> Vec<Proble
     check_ports(profile, &mut problems);
     check_gateway(profile, &service_list, &mut problems);
     check_backup(profile, &service_list, &mut problems);
-    check_monitoring(profile, &service_list, &mut problems);
+    super::validate_monitoring::check(profile, &service_list, &mut problems);
     if profile.production {
         check_production_secrets(profile, substitutions, &mut problems);
     }
@@ -497,28 +497,6 @@ fn check_backup(profile: &Profile, service_list: &str, problems: &mut Vec<Proble
             "retention keeps nothing: set keep_daily, keep_weekly or keep_monthly above 0"
                 .to_owned(),
         ));
-    }
-}
-
-fn check_monitoring(profile: &Profile, service_list: &str, problems: &mut Vec<Problem>) {
-    let Some(monitoring) = &profile.monitoring else {
-        return;
-    };
-    let path = FieldPath::root().key("monitoring");
-    let mut referenced = Vec::new();
-    if let Some(prometheus) = &monitoring.prometheus {
-        referenced.push((path.key("prometheus").key("service"), &prometheus.service));
-    }
-    if let Some(grafana) = &monitoring.grafana {
-        referenced.push((path.key("grafana").key("service"), &grafana.service));
-    }
-    for (field, service) in referenced {
-        if !profile.services.contains_key(service) {
-            problems.push((
-                field,
-                format!("unknown service `{service}`; defined services: {service_list}"),
-            ));
-        }
     }
 }
 

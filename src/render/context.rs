@@ -36,7 +36,7 @@ pub fn default_service_image() -> String {
     format!("tmctl:{}", env!("CARGO_PKG_VERSION"))
 }
 
-fn header(profile: &Profile, options: &RenderOptions) -> Map<String, Value> {
+pub(crate) fn header(profile: &Profile, options: &RenderOptions) -> Map<String, Value> {
     let mut map = Map::new();
     map.insert("version".into(), json!(env!("CARGO_PKG_VERSION")));
     map.insert("profile".into(), json!(profile.name));
@@ -89,6 +89,20 @@ fn service_context(
             "{}/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
             options.config_dir
         ));
+        volumes.push(format!(
+            "{}/alert-rules.yml:/etc/prometheus/{}:ro",
+            options.config_dir,
+            super::monitoring::RULES_FILE
+        ));
+    }
+    if monitoring
+        .and_then(|m| m.alertmanager.as_ref())
+        .is_some_and(|a| a.service == name)
+    {
+        volumes.push(format!(
+            "{}/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro",
+            options.config_dir
+        ));
     }
     if monitoring
         .and_then(|m| m.grafana.as_ref())
@@ -97,6 +111,15 @@ fn service_context(
         volumes.push(format!(
             "{}/grafana-datasource.yml:/etc/grafana/provisioning/datasources/tmctl.yml:ro",
             options.config_dir
+        ));
+        volumes.push(format!(
+            "{}/grafana-dashboards.yml:/etc/grafana/provisioning/dashboards/tmctl.yml:ro",
+            options.config_dir
+        ));
+        volumes.push(format!(
+            "{}/dashboards:/etc/grafana/provisioning/{}:ro",
+            options.config_dir,
+            super::monitoring::DASHBOARDS_DIR
         ));
     }
     let environment: Map<String, Value> = spec
@@ -253,6 +276,7 @@ pub fn nginx(profile: &Profile, _state: &ProjectState, options: &RenderOptions) 
         json!(gateway.client_max_body_size.to_string()),
     );
     data.insert("gzip".into(), json!(gateway.gzip));
+    data.insert("status_port".into(), json!(gateway.status_port));
     data.insert(
         "rate_limits".into(),
         json!({
@@ -291,6 +315,22 @@ pub fn prometheus(
     data.insert("upstream_port".into(), json!(upstream_port));
     data.insert("backup_target".into(), json!(backup_target));
     data.insert("extra_targets".into(), json!(settings.extra_targets));
+    data.insert(
+        "evaluation_interval".into(),
+        json!(settings.evaluation_interval().to_string()),
+    );
+    let jobs: Vec<Value> = settings
+        .jobs
+        .iter()
+        .map(|(name, target)| json!({ "name": name, "target": target }))
+        .collect();
+    data.insert("jobs".into(), json!(jobs));
+    let alertmanager_target = profile
+        .monitoring
+        .as_ref()
+        .and_then(|m| m.alertmanager.as_ref())
+        .map(|a| format!("{}:9093", a.service));
+    data.insert("alertmanager_target".into(), json!(alertmanager_target));
     Some(Value::Object(data))
 }
 

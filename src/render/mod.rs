@@ -1,8 +1,10 @@
 //! Rendering a profile into the files a person reviews or another tool runs:
-//! docker-compose.yml, nginx.conf, prometheus.yml, grafana datasource, .env.example, and
-//! the Dockerfile of the service image.
+//! docker-compose.yml, nginx.conf, prometheus.yml with its alert rules, alertmanager.yml,
+//! Grafana's provisioning and dashboards, .env.example, and the Dockerfile of the service
+//! image.
 
 pub mod context;
+pub mod monitoring;
 pub mod templates;
 
 use std::path::Path;
@@ -18,8 +20,19 @@ pub use templates::TemplateError;
 /// One rendered file.
 #[derive(Debug, Clone)]
 pub struct RenderedFile {
-    pub name: &'static str,
+    /// Path relative to the output directory.
+    pub name: String,
     pub contents: String,
+}
+
+/// The monitoring services' files, each relative to the directory of its service's
+/// configuration in the container (`/etc/prometheus`, `/etc/alertmanager`,
+/// `/etc/grafana/provisioning`).
+#[derive(Debug, Clone, Default)]
+pub struct MonitoringFiles {
+    pub prometheus: Vec<(String, String)>,
+    pub alertmanager: Vec<(String, String)>,
+    pub grafana: Vec<(String, String)>,
 }
 
 fn render(registry: &Handlebars, name: &str, data: &Value) -> Result<String, TemplateError> {
@@ -44,7 +57,7 @@ pub fn render_all(
 ) -> Result<Vec<RenderedFile>, TemplateError> {
     let profile = &loaded.profile;
     let mut files = vec![RenderedFile {
-        name: "docker-compose.yml",
+        name: "docker-compose.yml".into(),
         contents: render(
             registry,
             "docker-compose.yml",
@@ -53,36 +66,103 @@ pub fn render_all(
     }];
     if let Some(nginx) = context::nginx(profile, state, options) {
         files.push(RenderedFile {
-            name: "nginx.conf",
+            name: "nginx.conf".into(),
             contents: render(registry, "nginx.conf", &nginx)?,
         });
     }
     if let Some(router) = context::router(profile, options) {
         files.push(RenderedFile {
-            name: "router.conf",
+            name: "router.conf".into(),
             contents: render(registry, "router.conf", &router)?,
         });
     }
-    if let Some(prometheus) = context::prometheus(profile, state, options) {
-        files.push(RenderedFile {
-            name: "prometheus.yml",
-            contents: render(registry, "prometheus.yml", &prometheus)?,
-        });
-    }
-    if let Some(grafana) = context::grafana(profile, state, options) {
-        files.push(RenderedFile {
-            name: "grafana-datasource.yml",
-            contents: render(registry, "grafana-datasource.yml", &grafana)?,
-        });
+    let monitoring = render_monitoring(registry, loaded, state, options)?;
+    let host_name = |service: &str, path: &str| -> String {
+        match (service, path) {
+            ("prometheus", monitoring::RULES_FILE) => "alert-rules.yml".to_owned(),
+            ("grafana", "datasources/tmctl.yml") => "grafana-datasource.yml".to_owned(),
+            ("grafana", "dashboards/tmctl.yml") => "grafana-dashboards.yml".to_owned(),
+            ("grafana", path) => path
+                .strip_prefix(monitoring::DASHBOARDS_DIR)
+                .map_or_else(|| path.to_owned(), |rest| format!("dashboards{rest}")),
+            (_, path) => path.to_owned(),
+        }
+    };
+    for (service, list) in [
+        ("prometheus", &monitoring.prometheus),
+        ("alertmanager", &monitoring.alertmanager),
+        ("grafana", &monitoring.grafana),
+    ] {
+        for (path, contents) in list {
+            files.push(RenderedFile {
+                name: host_name(service, path),
+                contents: contents.clone(),
+            });
+        }
     }
     files.push(RenderedFile {
-        name: ".env.example",
+        name: ".env.example".into(),
         contents: render(
             registry,
             "env.example",
             &context::env_example(loaded, state, options),
         )?,
     });
+    Ok(files)
+}
+
+/// Prometheus' configuration and rules, Alertmanager's configuration, Grafana's
+/// provisioning and dashboards: what the profile's monitoring section asks for.
+pub fn render_monitoring(
+    registry: &Handlebars,
+    loaded: &LoadedProfile,
+    state: &ProjectState,
+    options: &RenderOptions,
+) -> Result<MonitoringFiles, TemplateError> {
+    let profile = &loaded.profile;
+    let mut files = MonitoringFiles::default();
+    if let Some(data) = context::prometheus(profile, state, options) {
+        files.prometheus.push((
+            "prometheus.yml".into(),
+            render(registry, "prometheus.yml", &data)?,
+        ));
+    }
+    if let Some(data) = monitoring::alert_rules(profile, options) {
+        files.prometheus.push((
+            monitoring::RULES_FILE.into(),
+            render(registry, "alert-rules.yml", &data)?,
+        ));
+    }
+    if let Some(data) = monitoring::alertmanager(profile, options) {
+        files.alertmanager.push((
+            "alertmanager.yml".into(),
+            render(registry, "alertmanager.yml", &data)?,
+        ));
+    }
+    if let Some(data) = context::grafana(profile, state, options) {
+        files.grafana.push((
+            "datasources/tmctl.yml".into(),
+            render(registry, "grafana-datasource.yml", &data)?,
+        ));
+    }
+    if let Some(data) = monitoring::grafana_dashboards(profile, options) {
+        files.grafana.push((
+            "dashboards/tmctl.yml".into(),
+            render(registry, "grafana-dashboards.yml", &data)?,
+        ));
+        let source = render(registry, "dashboards.yaml", &serde_json::json!({}))?;
+        let dashboards = monitoring::parse_dashboards(&source, "templates/dashboards.yaml")
+            .map_err(|message| TemplateError::Render {
+                name: "dashboards.yaml".into(),
+                message,
+            })?;
+        for dashboard in &dashboards {
+            files.grafana.push((
+                format!("{}/{}.json", monitoring::DASHBOARDS_DIR, dashboard.uid),
+                monitoring::dashboard_json(dashboard),
+            ));
+        }
+    }
     Ok(files)
 }
 
@@ -112,7 +192,7 @@ pub fn write_files(
     files: &[RenderedFile],
 ) -> Result<(), crate::state::StateError> {
     for file in files {
-        crate::state::write_public_file(&directory.join(file.name), file.contents.as_bytes())?;
+        crate::state::write_public_file(&directory.join(&file.name), file.contents.as_bytes())?;
     }
     Ok(())
 }

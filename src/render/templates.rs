@@ -47,11 +47,11 @@ pub fn registry(override_dir: Option<&Path>) -> Result<Handlebars<'static>, Temp
                 format!("<built-in>/templates/{}", asset.name),
             ),
         };
-        let name = asset.name.trim_end_matches(".hbs");
-        let name = if name == "nginx-locations" {
-            "locations"
-        } else {
-            name
+        let (name, text) = match asset.name.strip_suffix(".hbs") {
+            Some("nginx-locations") => ("locations", text),
+            Some(name) => (name, text),
+            // A plain file (Grafana's `{{label}}` legends): its text comes out as it is.
+            None => (asset.name, text.replace("{{", "\\{{")),
         };
         registry
             .register_template_string(name, text)

@@ -44,7 +44,7 @@ fn secrets_are_generated_private_and_reused() {
     let output = workspace.tmctl(&["render", "--profile", "prod"]);
     assert!(output.status.success(), "{:?}", text(&output));
     let first = read_secrets(&workspace, "tm-prod");
-    assert_eq!(first.len(), 4);
+    assert_eq!(first.len(), 5);
     assert!(
         first.iter().all(|value| value.len() >= 32),
         "secrets are long"
@@ -135,7 +135,7 @@ fn no_secret_appears_in_rendered_files_or_output() {
     for profile in PROFILES {
         secrets.extend(read_secrets(&workspace, &format!("tm-{profile}")));
     }
-    assert_eq!(secrets.len(), 12);
+    assert_eq!(secrets.len(), 15);
     for profile in PROFILES {
         for file in all_files_under(&workspace.path().join(format!("rendered-{profile}"))) {
             outputs.push(std::fs::read_to_string(&file).expect("rendered file"));

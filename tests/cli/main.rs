@@ -1,3 +1,4 @@
+mod alert_rules;
 mod commands;
 mod doc_links;
 mod dynamics;

@@ -40,9 +40,11 @@ fn rendered_files_match_snapshots() {
     for profile in PROFILES {
         let dir = snapshot_dir(profile);
         for file in render_fixed(profile) {
-            let path = dir.join(file.name);
+            let path = dir.join(&file.name);
             if update {
-                std::fs::create_dir_all(&dir).expect("snapshot dir");
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).expect("snapshot dir");
+                }
                 std::fs::write(&path, &file.contents).expect("write snapshot");
                 continue;
             }
@@ -61,7 +63,7 @@ fn rendered_files_match_snapshots() {
 #[test]
 fn each_profile_renders_the_files_it_needs() {
     let names =
-        |profile| -> Vec<&'static str> { render_fixed(profile).iter().map(|f| f.name).collect() };
+        |profile| -> Vec<String> { render_fixed(profile).into_iter().map(|f| f.name).collect() };
     assert_eq!(
         names("dev"),
         [
@@ -87,7 +89,16 @@ fn each_profile_renders_the_files_it_needs() {
             "nginx.conf",
             "router.conf",
             "prometheus.yml",
+            "alert-rules.yml",
+            "alertmanager.yml",
             "grafana-datasource.yml",
+            "grafana-dashboards.yml",
+            "dashboards/tmctl-overview.json",
+            "dashboards/tmctl-api.json",
+            "dashboards/tmctl-jobs.json",
+            "dashboards/tmctl-postgres.json",
+            "dashboards/tmctl-redis.json",
+            "dashboards/tmctl-backups.json",
             ".env.example"
         ]
     );

@@ -5,6 +5,7 @@ mod csv_rows;
 mod engine_dev;
 mod heal;
 mod health;
+mod monitoring;
 mod releases;
 mod serve_replicas;
 #[path = "../support/mod.rs"]

@@ -516,6 +516,14 @@ pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error>
         .collect()
 }
 
+/// When the longest-waiting queued job was queued (milliseconds since the epoch), if any.
+pub async fn oldest_queued_at(db: &Db) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query("SELECT MIN(queued_at) AS oldest FROM jobs WHERE state = 'queued'")
+        .fetch_one(&db.pool)
+        .await?;
+    row.try_get("oldest")
+}
+
 /// Results of a succeeded job: metrics, equity curve, extra, and plot names.
 pub async fn result(
     db: &Db,
