@@ -277,39 +277,30 @@ fn plan_probes<'a>(
 
     if let Some(monitoring) = &profile.monitoring {
         let endpoints = [
-            monitoring.prometheus.as_ref().map(|p| {
-                (
-                    "prometheus",
-                    p.service.as_str(),
-                    "9090/tcp",
-                    "http://127.0.0.1:9090",
-                    "/-/ready",
-                )
-            }),
-            monitoring.alertmanager.as_ref().map(|a| {
-                (
-                    "alertmanager",
-                    a.service.as_str(),
-                    "9093/tcp",
-                    "http://127.0.0.1:9093",
-                    "/-/ready",
-                )
-            }),
-            monitoring.grafana.as_ref().map(|g| {
-                (
-                    "grafana",
-                    g.service.as_str(),
-                    "3000/tcp",
-                    "http://127.0.0.1:3000",
-                    "/api/health",
-                )
-            }),
+            monitoring_endpoint(
+                "prometheus",
+                monitoring.prometheus.as_ref().map(|p| p.service.as_str()),
+                9090,
+                "/-/ready",
+            ),
+            monitoring_endpoint(
+                "alertmanager",
+                monitoring.alertmanager.as_ref().map(|a| a.service.as_str()),
+                9093,
+                "/-/ready",
+            ),
+            monitoring_endpoint(
+                "grafana",
+                monitoring.grafana.as_ref().map(|g| g.service.as_str()),
+                3000,
+                "/api/health",
+            ),
         ];
         for (probe, service, port, inside, path) in endpoints.into_iter().flatten() {
             let Some(replica) = first_running(service) else {
                 continue;
             };
-            match replica.published(port) {
+            match replica.published(&port) {
                 Some(address) => probes.push(
                     async move {
                         probes::http_get(
@@ -373,4 +364,23 @@ fn running_for(replica: &Replica) -> Option<Duration> {
         .signed_duration_since(started.with_timezone(&Utc))
         .to_std()
         .ok()
+}
+
+/// A monitoring service's readiness endpoint: (probe, service, container port, its address
+/// inside the container, readiness path).
+fn monitoring_endpoint<'a>(
+    probe: &'static str,
+    service: Option<&'a str>,
+    port: u16,
+    path: &'static str,
+) -> Option<(&'static str, &'a str, String, String, &'static str)> {
+    service.map(|service| {
+        (
+            probe,
+            service,
+            format!("{port}/tcp"),
+            format!("http://127.0.0.1:{port}"),
+            path,
+        )
+    })
 }

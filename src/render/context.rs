@@ -80,48 +80,7 @@ fn service_context(
             }
         }
     }
-    let monitoring = profile.monitoring.as_ref();
-    if monitoring
-        .and_then(|m| m.prometheus.as_ref())
-        .is_some_and(|p| p.service == name)
-    {
-        volumes.push(format!(
-            "{}/prometheus.yml:/etc/prometheus/prometheus.yml:ro",
-            options.config_dir
-        ));
-        volumes.push(format!(
-            "{}/alert-rules.yml:/etc/prometheus/{}:ro",
-            options.config_dir,
-            super::monitoring::RULES_FILE
-        ));
-    }
-    if monitoring
-        .and_then(|m| m.alertmanager.as_ref())
-        .is_some_and(|a| a.service == name)
-    {
-        volumes.push(format!(
-            "{}/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro",
-            options.config_dir
-        ));
-    }
-    if monitoring
-        .and_then(|m| m.grafana.as_ref())
-        .is_some_and(|g| g.service == name)
-    {
-        volumes.push(format!(
-            "{}/grafana-datasource.yml:/etc/grafana/provisioning/datasources/tmctl.yml:ro",
-            options.config_dir
-        ));
-        volumes.push(format!(
-            "{}/grafana-dashboards.yml:/etc/grafana/provisioning/dashboards/tmctl.yml:ro",
-            options.config_dir
-        ));
-        volumes.push(format!(
-            "{}/dashboards:/etc/grafana/provisioning/{}:ro",
-            options.config_dir,
-            super::monitoring::DASHBOARDS_DIR
-        ));
-    }
+    volumes.extend(monitoring_mounts(profile, name, &options.config_dir));
     let environment: Map<String, Value> = spec
         .environment
         .iter()
@@ -394,4 +353,48 @@ fn scan_variables(text: &str) -> Vec<(String, String)> {
         rest = &body[end..];
     }
     found
+}
+
+/// The rendered monitoring files `name` reads, as compose bind mounts of `config_dir`.
+fn monitoring_mounts(profile: &Profile, name: &str, config_dir: &str) -> Vec<String> {
+    use super::monitoring::{DASHBOARDS_DIR, RULES_FILE};
+    let Some(monitoring) = profile.monitoring.as_ref() else {
+        return Vec::new();
+    };
+    let is = |service: Option<&String>| service.is_some_and(|service| service == name);
+    let files: Vec<(&str, String)> = if is(monitoring.prometheus.as_ref().map(|p| &p.service)) {
+        vec![
+            (
+                "prometheus.yml",
+                "/etc/prometheus/prometheus.yml".to_owned(),
+            ),
+            ("alert-rules.yml", format!("/etc/prometheus/{RULES_FILE}")),
+        ]
+    } else if is(monitoring.alertmanager.as_ref().map(|a| &a.service)) {
+        vec![(
+            "alertmanager.yml",
+            "/etc/alertmanager/alertmanager.yml".to_owned(),
+        )]
+    } else if is(monitoring.grafana.as_ref().map(|g| &g.service)) {
+        vec![
+            (
+                "grafana-datasource.yml",
+                "/etc/grafana/provisioning/datasources/tmctl.yml".to_owned(),
+            ),
+            (
+                "grafana-dashboards.yml",
+                "/etc/grafana/provisioning/dashboards/tmctl.yml".to_owned(),
+            ),
+            (
+                "dashboards",
+                format!("/etc/grafana/provisioning/{DASHBOARDS_DIR}"),
+            ),
+        ]
+    } else {
+        Vec::new()
+    };
+    files
+        .into_iter()
+        .map(|(file, target)| format!("{config_dir}/{file}:{target}:ro"))
+        .collect()
 }
