@@ -43,6 +43,22 @@ pub struct Observed {
     pub missing_directories: Vec<String>,
 }
 
+impl Observed {
+    /// `containers` with every network and volume of `desired` present (plan tests).
+    #[cfg(test)]
+    pub(crate) fn with_infrastructure_of(
+        desired: &crate::engine::desired::DesiredState,
+        containers: Vec<ObservedContainer>,
+    ) -> Observed {
+        Observed {
+            containers,
+            networks: desired.networks.iter().map(|n| n.name.clone()).collect(),
+            volumes: desired.volumes.iter().map(|v| v.name.clone()).collect(),
+            missing_directories: vec![],
+        }
+    }
+}
+
 fn filters(project: &str) -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_owned(), vec![labels::project_filter(project)])])
 }

@@ -265,15 +265,7 @@ impl Run<'_> {
         let drained = self.update_gateway(serving.clone(), true, previous);
         let mut ready = Vec::new();
         for (number, old, cause) in batch {
-            let removed = self.stop_and_remove(
-                old,
-                service.spec.stop_grace(),
-                drained.clone(),
-                cause.clone(),
-            );
-            if outage {
-                self.builder.mark_outage(&old.name);
-            }
+            let removed = self.retire(service, old, drained.clone(), cause, outage);
             let started = self.start_new(service, *number, &old.name, cause.clone(), removed);
             ready.push(self.healthy(service, &old.name, started));
             serving.push(old.name.clone());

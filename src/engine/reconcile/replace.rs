@@ -94,6 +94,23 @@ impl Run<'_> {
         )]
     }
 
+    /// Stops and removes an old replica of `service`, after `after`; marks the outage it
+    /// causes when nothing else serves meanwhile.
+    pub(super) fn retire(
+        &mut self,
+        service: &DesiredService,
+        old: &ObservedContainer,
+        after: Vec<StepId>,
+        cause: &Cause,
+        outage: bool,
+    ) -> Vec<StepId> {
+        let removed = self.stop_and_remove(old, service.spec.stop_grace(), after, cause.clone());
+        if outage {
+            self.builder.mark_outage(&old.name);
+        }
+        removed
+    }
+
     /// Old replica stopped and removed first, then the new one under the same name.
     pub(super) fn replace_stop_first(
         &mut self,
@@ -104,15 +121,7 @@ impl Run<'_> {
         after: &[StepId],
         outage: bool,
     ) -> Vec<StepId> {
-        let removed = self.stop_and_remove(
-            old,
-            service.spec.stop_grace(),
-            after.to_vec(),
-            cause.clone(),
-        );
-        if outage {
-            self.builder.mark_outage(&old.name);
-        }
+        let removed = self.retire(service, old, after.to_vec(), cause, outage);
         let name = old.name.clone();
         let create = self.builder.push(
             Action::Create {

@@ -271,31 +271,16 @@ async fn ensure_debootstrap() -> Result<(), ImageError> {
     }
     tracing::warn!("debootstrap is not installed; installing the Debian package with apt-get");
     eprintln!("tmctl: installing the Debian package debootstrap (needed to bootstrap images)");
-    if run_tool(
-        "apt-get",
-        &[
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "debootstrap",
-        ],
-    )
-    .await
-    .is_err()
-    {
+    let install = [
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        "debootstrap",
+    ];
+    if run_tool("apt-get", &install).await.is_err() {
         run_tool("apt-get", &["update", "-q"]).await?;
-        run_tool(
-            "apt-get",
-            &[
-                "install",
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                "debootstrap",
-            ],
-        )
-        .await?;
+        run_tool("apt-get", &install).await?;
     }
     require_tool("debootstrap", "debootstrap")
 }

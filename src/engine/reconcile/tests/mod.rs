@@ -86,12 +86,7 @@ fn running(desired: &DesiredState) -> Observed {
             )
         })
         .collect();
-    Observed {
-        containers,
-        networks: desired.networks.iter().map(|n| n.name.clone()).collect(),
-        volumes: desired.volumes.iter().map(|v| v.name.clone()).collect(),
-        missing_directories: vec![],
-    }
+    Observed::with_infrastructure_of(desired, containers)
 }
 
 fn container(
