@@ -228,32 +228,28 @@ impl StandIn {
                 stop_signal: Some("SIGQUIT".into()),
                 ..base
             },
-            StandIn::Prometheus => ContainerConfig {
-                entrypoint: Some(strings(&["/bin/prometheus"])),
-                cmd: Some(strings(&[
+            StandIn::Prometheus => stateful_server(
+                base,
+                "/bin/prometheus",
+                &[
                     "--config.file=/etc/prometheus/prometheus.yml",
                     "--storage.tsdb.path=/prometheus",
                     "--web.console.libraries=/usr/share/prometheus/console_libraries",
                     "--web.console.templates=/usr/share/prometheus/consoles",
-                ])),
-                user: Some("nobody".into()),
-                working_dir: Some("/prometheus".into()),
-                exposed_ports: Some(strings(&["9090/tcp"])),
-                volumes: Some(strings(&["/prometheus"])),
-                ..base
-            },
-            StandIn::Alertmanager => ContainerConfig {
-                entrypoint: Some(strings(&["/bin/alertmanager"])),
-                cmd: Some(strings(&[
+                ],
+                "/prometheus",
+                "9090/tcp",
+            ),
+            StandIn::Alertmanager => stateful_server(
+                base,
+                "/bin/alertmanager",
+                &[
                     "--config.file=/etc/alertmanager/alertmanager.yml",
                     "--storage.path=/alertmanager",
-                ])),
-                user: Some("nobody".into()),
-                working_dir: Some("/alertmanager".into()),
-                exposed_ports: Some(strings(&["9093/tcp"])),
-                volumes: Some(strings(&["/alertmanager"])),
-                ..base
-            },
+                ],
+                "/alertmanager",
+                "9093/tcp",
+            ),
             StandIn::PostgresExporter => exporter(base, "/bin/postgres_exporter", "9187/tcp"),
             StandIn::RedisExporter => exporter(base, "/redis_exporter", "9121/tcp"),
             StandIn::NginxExporter => {
@@ -265,6 +261,26 @@ impl StandIn {
 }
 
 /// An exporter: one binary as entrypoint, no arguments, run as nobody.
+/// A server running as nobody with its data in the volume `data_dir`, which is also its
+/// working directory.
+fn stateful_server(
+    base: ContainerConfig,
+    binary: &str,
+    args: &[&str],
+    data_dir: &str,
+    port: &str,
+) -> ContainerConfig {
+    ContainerConfig {
+        entrypoint: Some(vec![binary.to_owned()]),
+        cmd: Some(args.iter().map(|arg| (*arg).to_owned()).collect()),
+        user: Some("nobody".into()),
+        working_dir: Some(data_dir.into()),
+        exposed_ports: Some(vec![port.to_owned()]),
+        volumes: Some(vec![data_dir.to_owned()]),
+        ..base
+    }
+}
+
 fn exporter(base: ContainerConfig, binary: &str, port: &str) -> ContainerConfig {
     ContainerConfig {
         entrypoint: Some(vec![binary.to_owned()]),
