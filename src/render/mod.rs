@@ -121,29 +121,39 @@ pub fn render_monitoring(
 ) -> Result<MonitoringFiles, TemplateError> {
     let profile = &loaded.profile;
     let mut files = MonitoringFiles::default();
-    if let Some(data) = context::prometheus(profile, state, options) {
-        files.prometheus.push((
-            "prometheus.yml".into(),
-            render(registry, "prometheus.yml", &data)?,
-        ));
-    }
-    if let Some(data) = monitoring::alert_rules(profile, options) {
-        files.prometheus.push((
-            monitoring::RULES_FILE.into(),
-            render(registry, "alert-rules.yml", &data)?,
-        ));
-    }
-    if let Some(data) = monitoring::alertmanager(profile, options) {
-        files.alertmanager.push((
-            "alertmanager.yml".into(),
-            render(registry, "alertmanager.yml", &data)?,
-        ));
-    }
-    if let Some(data) = context::grafana(profile, state, options) {
-        files.grafana.push((
-            "datasources/tmctl.yml".into(),
-            render(registry, "grafana-datasource.yml", &data)?,
-        ));
+    // (context, template, file name in the container's configuration directory)
+    let prometheus = [
+        (
+            context::prometheus(profile, state, options),
+            "prometheus.yml",
+            "prometheus.yml",
+        ),
+        (
+            monitoring::alert_rules(profile, options),
+            "alert-rules.yml",
+            monitoring::RULES_FILE,
+        ),
+    ];
+    let alertmanager = [(
+        monitoring::alertmanager(profile, options),
+        "alertmanager.yml",
+        "alertmanager.yml",
+    )];
+    let grafana = [(
+        context::grafana(profile, state, options),
+        "grafana-datasource.yml",
+        "datasources/tmctl.yml",
+    )];
+    for (target, sources) in [
+        (&mut files.prometheus, &prometheus[..]),
+        (&mut files.alertmanager, &alertmanager[..]),
+        (&mut files.grafana, &grafana[..]),
+    ] {
+        for (data, template, name) in sources {
+            if let Some(data) = data {
+                target.push(((*name).into(), render(registry, template, data)?));
+            }
+        }
     }
     if let Some(data) = monitoring::grafana_dashboards(profile, options) {
         files.grafana.push((

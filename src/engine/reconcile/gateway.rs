@@ -232,21 +232,7 @@ impl Run<'_> {
         let drained = self.update_gateway(serving.clone(), true, monitored);
         let mut ends = Vec::new();
         for ((_, old, cause), next) in batch.iter().zip(nexts) {
-            let removed = self.stop_and_remove(
-                old,
-                service.spec.stop_grace(),
-                drained.clone(),
-                cause.clone(),
-            );
-            ends.push(self.builder.push(
-                Action::Rename {
-                    container: next,
-                    to: old.name.clone(),
-                },
-                Some(&service.name),
-                removed,
-                cause.clone(),
-            ));
+            ends.push(self.take_over(service, old, next, drained.clone(), cause));
         }
         ends
     }

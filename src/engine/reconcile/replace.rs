@@ -21,8 +21,21 @@ impl Run<'_> {
         let next = format!("{}{NEXT_SUFFIX}", old.name);
         let ready = self.start_replacement(service, number, &next, cause, after);
         let retire = self.monitor(service, &next, vec![ready], cause);
-        let removed = self.stop_and_remove(old, service.spec.stop_grace(), retire, cause.clone());
-        vec![self.builder.push(
+        vec![self.take_over(service, old, next, retire, cause)]
+    }
+
+    /// After `after`: the old replica stops and goes, and its replacement `next` takes its
+    /// name.
+    pub(super) fn take_over(
+        &mut self,
+        service: &DesiredService,
+        old: &ObservedContainer,
+        next: String,
+        after: Vec<StepId>,
+        cause: &Cause,
+    ) -> StepId {
+        let removed = self.stop_and_remove(old, service.spec.stop_grace(), after, cause.clone());
+        self.builder.push(
             Action::Rename {
                 container: next,
                 to: old.name.clone(),
@@ -30,7 +43,7 @@ impl Run<'_> {
             Some(&service.name),
             removed,
             cause.clone(),
-        )]
+        )
     }
 
     /// Creates and starts a replacement and waits until it is healthy (running, without a
