@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::stack::{free_port, TestStack};
+use crate::support::stack::{container_action, free_port, TestStack};
 use crate::support::text;
 use tmctl::backup::{Catalog, Outcome};
 
@@ -253,16 +253,7 @@ fn backup_restores_what_was_dropped_and_verify_catches_corruption() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let name = postgres(&stack);
-    runtime().block_on(async {
-        let docker = tmctl::engine::docker::connect().await.unwrap();
-        docker
-            .kill_container(
-                &name,
-                None::<bollard::query_parameters::KillContainerOptions>,
-            )
-            .await
-            .unwrap();
-    });
+    container_action("kill", &name);
     let output = child.wait_with_output().unwrap();
     let (_, stderr) = text(&output);
     assert!(!output.status.success(), "{stderr}");
@@ -420,16 +411,7 @@ fn scheduler_never_overlaps_and_health_fails_when_backups_stop() {
 
     // The database goes away: backups fail, and /health turns failing within two periods.
     let name = postgres(&stack);
-    runtime().block_on(async {
-        let docker = tmctl::engine::docker::connect().await.unwrap();
-        docker
-            .stop_container(
-                &name,
-                None::<bollard::query_parameters::StopContainerOptions>,
-            )
-            .await
-            .unwrap();
-    });
+    container_action("stop", &name);
     assert!(
         eventually(Duration::from_secs(30), || get(port, "/health")
             .is_some_and(|(status, _)| status == 503)),

@@ -3,21 +3,8 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use crate::support::stack::{free_port, TestStack};
+use crate::support::stack::{container_action as engine, free_port, TestStack};
 use crate::support::{require_tool, text};
-
-fn engine(action: &str, container: &str) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let docker = tmctl::engine::docker::connect().await.expect("engine");
-        match action {
-            "stop" => docker.stop_container(container, None).await,
-            "start" => docker.start_container(container, None).await,
-            other => panic!("unknown action {other}"),
-        }
-        .unwrap_or_else(|error| panic!("{action} {container}: {error}"));
-    });
-}
 
 fn health(stack: &TestStack, extra: &[&str]) -> (i32, String) {
     let mut args = vec!["health"];

@@ -10,23 +10,6 @@ use crate::support::load::{Load, LoadReport};
 use crate::support::stack::{free_port, TestStack};
 use crate::support::{require_tool, text, Workspace};
 
-/// `tmctl ARGS` for the stack's project with another profile.
-fn with_profile(stack: &TestStack, profile: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tmctl"));
-    command
-        .args(args)
-        .args(["--profile", profile, "--project", &stack.project])
-        .current_dir(stack.path())
-        .env("NO_COLOR", "1")
-        .env("TM_HTTP_PORT", stack.http_port.to_string())
-        .env_remove("RUST_LOG")
-        .env_remove("TM_LOG");
-    for (key, value) in &stack.extra_env {
-        command.env(key, value);
-    }
-    command
-}
-
 /// `tmctl ARGS` for the stack's project from another working directory.
 fn from_dir(stack: &TestStack, dir: &std::path::Path, args: &[&str]) -> Command {
     let mut command = stack.command(args);
@@ -82,7 +65,7 @@ fn prod_updates_drop_no_request_and_a_broken_version_is_rolled_back() {
     let mut run =
         |name: &str, profile: &str, args: &[&str], env: &[(&str, &str)], expect_success: bool| {
             let (report, took) = under_load(&url, 64, || {
-                let mut command = with_profile(&stack, profile, args);
+                let mut command = stack.command_with_profile(profile, args);
                 for (key, value) in env {
                     command.env(key, value);
                 }
@@ -168,7 +151,8 @@ fn prod_updates_drop_no_request_and_a_broken_version_is_rolled_back() {
 
 fn psql(stack: &TestStack, sql: &str) -> String {
     // The global flags go before `--`: what follows is the command.
-    let output = with_profile(stack, &stack.profile, &[])
+    let output = stack
+        .command_with_profile(&stack.profile, &[])
         .args([
             "exec",
             "postgres",
@@ -222,7 +206,7 @@ fn a_failing_pre_deploy_hook_stops_the_update_before_traffic_moves() {
         "profiles/hooked.yaml",
         "extends: dev\nservices:\n  service:\n    hooks:\n      pre_deploy: [\"echo migrating; exit 3\"]\n",
     );
-    let mut up = with_profile(&stack, "hooked", &["up", "--wait"]);
+    let mut up = stack.command_with_profile("hooked", &["up", "--wait"]);
     up.env("TM_LOG", "debug");
     let output = up.output().expect("up");
     let (_, stderr) = text(&output);

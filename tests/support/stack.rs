@@ -58,10 +58,16 @@ impl TestStack {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_with_profile(&self.profile, args)
+    }
+
+    /// `tmctl ARGS` for the stack's project with another profile (e.g. one that extends
+    /// the stack's own).
+    pub fn command_with_profile(&self, profile: &str, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_tmctl"));
         command
             .args(args)
-            .args(["--profile", &self.profile, "--project", &self.project])
+            .args(["--profile", profile, "--project", &self.project])
             .current_dir(self.workspace.path())
             .env("NO_COLOR", "1")
             .env("TM_HTTP_PORT", self.http_port.to_string())
@@ -100,4 +106,19 @@ impl Drop for TestStack {
     fn drop(&mut self) {
         let _ = self.tmctl(&["down", "--volumes", "--yes"]);
     }
+}
+
+/// Stops, starts or kills a container through the Engine, as an outage would.
+pub fn container_action(action: &str, container: &str) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let docker = tmctl::engine::docker::connect().await.expect("engine");
+        match action {
+            "stop" => docker.stop_container(container, None).await,
+            "start" => docker.start_container(container, None).await,
+            "kill" => docker.kill_container(container, None).await,
+            other => panic!("unknown action {other}"),
+        }
+        .unwrap_or_else(|error| panic!("{action} {container}: {error}"));
+    });
 }
