@@ -335,14 +335,7 @@ impl<'a> Executor<'a> {
                 }]),
                 ..Default::default()
             }),
-            labels: Some(std::collections::HashMap::from([
-                (labels::PROJECT.to_owned(), self.project.to_owned()),
-                (labels::NETWORK.to_owned(), network.short.clone()),
-                (
-                    labels::TMCTL_VERSION.to_owned(),
-                    env!("CARGO_PKG_VERSION").to_owned(),
-                ),
-            ])),
+            labels: Some(self.resource_labels(labels::NETWORK, network.short.clone())),
             ..Default::default()
         };
         self.docker
@@ -350,6 +343,23 @@ impl<'a> Executor<'a> {
             .await
             .map(|_| ())
             .map_err(engine_error("cannot create network", name))
+    }
+
+    /// Labels of a network or volume of the project: the project, its name in the profile
+    /// under `kind`, and this tmctl's version.
+    fn resource_labels(
+        &self,
+        kind: &str,
+        short: String,
+    ) -> std::collections::HashMap<String, String> {
+        std::collections::HashMap::from([
+            (labels::PROJECT.to_owned(), self.project.to_owned()),
+            (kind.to_owned(), short),
+            (
+                labels::TMCTL_VERSION.to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
+        ])
     }
 
     async fn create_volume(&self, name: &str) -> Result<(), OpError> {
@@ -361,10 +371,7 @@ impl<'a> Executor<'a> {
             .map_or_else(|| name.to_owned(), |v| v.short.clone());
         let request = VolumeCreateRequest {
             name: Some(name.to_owned()),
-            labels: Some(std::collections::HashMap::from([
-                (labels::PROJECT.to_owned(), self.project.to_owned()),
-                (labels::VOLUME.to_owned(), short),
-            ])),
+            labels: Some(self.resource_labels(labels::VOLUME, short)),
             ..Default::default()
         };
         self.docker
