@@ -231,7 +231,7 @@ async fn backup_run(
 fn list(context: &Context, setup: &Setup) -> anyhow::Result<()> {
     let catalog = Catalog::load(&setup.dir)?;
     if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&catalog.backups)?);
+        super::print_json(&catalog.backups)?;
         return Ok(());
     }
     if catalog.backups.is_empty() {

@@ -61,12 +61,9 @@ pub async fn run(context: &Context, docker: &Engine, args: &PruneArgs) -> anyhow
     }
     if args.dry_run {
         if context.global.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json!({
-                    "project": project, "dry_run": true, "would_remove": candidates, "bytes": total,
-                }))?
-            );
+            super::print_json(&json!({
+                "project": project, "dry_run": true, "would_remove": candidates, "bytes": total,
+            }))?;
         }
         return Ok(());
     }
@@ -96,12 +93,9 @@ pub async fn run(context: &Context, docker: &Engine, args: &PruneArgs) -> anyhow
     ));
     audit::record(docker, &state, &record).await;
     if context.global.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "project": project, "dry_run": false, "removed": removals, "bytes": freed,
-            }))?
-        );
+        super::print_json(&json!({
+            "project": project, "dry_run": false, "removed": removals, "bytes": freed,
+        }))?;
     } else if !context.global.quiet {
         println!("removed {removed} image(s), {} freed", human_size(freed));
     }
