@@ -289,15 +289,7 @@ async fn get_parameters_lists_the_catalog() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();
     let (_, params) = svc.get("/api/TradeMaster/getParameters", None).await;
     let catalog = tmctl_service::algo::catalog();
-    let agents: Vec<String> = catalog
-        .tasks
-        .iter()
-        .flat_map(|t| {
-            t.agents
-                .iter()
-                .map(move |a| format!("{}:{}", t.name, a.name))
-        })
-        .collect();
+    let agents = catalog.qualified_agents();
     assert_eq!(params["agent_name"], json!(agents), "{params}");
     assert!(agents.contains(&"algorithmic_trading:dqn".to_string()));
     assert_eq!(
