@@ -143,13 +143,20 @@ pub struct UpArgs {
     /// Run N replicas of SERVICE instead of the profile's count (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
+    #[command(flatten)]
+    pub deploy: DeployWaitArgs,
+}
+
+/// The waits of a deployment (`up`, `rollback`).
+#[derive(Debug, Args)]
+pub struct DeployWaitArgs {
     /// Wait until every container is healthy (or running, without a healthcheck).
     #[arg(long)]
     pub wait: bool,
     /// How long to wait for a container to become ready.
     #[arg(long, default_value = "3m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
-    /// How long to wait for another up/down on the same project to finish.
+    /// How long to wait for another command holding the project's lock.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub lock_wait: std::time::Duration,
 }
@@ -245,15 +252,8 @@ pub struct HealArgs {
 pub struct RollbackArgs {
     /// The release to go back to [default: the successful release before the current one].
     pub release: Option<u64>,
-    /// Wait until every container is healthy.
-    #[arg(long)]
-    pub wait: bool,
-    /// How long to wait for a container to become ready.
-    #[arg(long, default_value = "3m", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
-    /// How long to wait for another command holding the project's lock.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub lock_wait: std::time::Duration,
+    #[command(flatten)]
+    pub deploy: DeployWaitArgs,
 }
 
 #[derive(Debug, Args)]

@@ -20,12 +20,12 @@ pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
     project.scale(&args.scale)?;
     super::runtime()?.block_on(async {
         let docker = connect().await?;
-        let lock = lock::acquire(&docker, &project.name, "tmctl up", args.lock_wait).await?;
+        let lock = lock::acquire(&docker, &project.name, "tmctl up", args.deploy.lock_wait).await?;
         let deployment = Deployment {
             kind: ReleaseKind::Up,
             target: None,
-            wait: args.wait,
-            timeout: args.timeout,
+            wait: args.deploy.wait,
+            timeout: args.deploy.timeout,
         };
         let result = deploy_and_report(context, &docker, &project, &deployment).await;
         lock.release().await;
