@@ -1,7 +1,7 @@
 //! Charts come out as PNGs of the stated size, with text drawn by the embedded font.
 
 use crate::algo_support::{backtest_in_sample, load_shared};
-use tmctl_service::algo::{self, RadarScores, TrainSpec};
+use tmctl_service::algo::RadarScores;
 use tmctl_service::plot::{self, Series};
 
 fn decode(png: &[u8]) -> image::RgbImage {
