@@ -193,37 +193,31 @@ fn bad_requests_are_clear_errors() {
         e.contains("unknown optimizer `rmsprop`; allowed: adam, sgd"),
         "{e}"
     );
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"epoch": 3}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(e.contains("unknown field `epoch`"), "{e}");
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"gamma": 2.0}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(
-        e.contains("gamma must be between 0 and 0.999, got 2"),
-        "{e}"
-    );
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"window": 200}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(
-        e.contains("window must be between 1 and 128, got 200"),
-        "{e}"
-    );
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"window": 100}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(e.contains("100 dates cannot fill a window of 100"), "{e}");
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"window": u64::MAX}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(e.contains("window must be between"), "{e}");
+    for (hyperparameters, expected) in [
+        (serde_json::json!({"epoch": 3}), "unknown field `epoch`"),
+        (
+            serde_json::json!({"gamma": 2.0}),
+            "gamma must be between 0 and 0.999, got 2",
+        ),
+        (
+            serde_json::json!({"window": 200}),
+            "window must be between 1 and 128, got 200",
+        ),
+        (
+            serde_json::json!({"window": 100}),
+            "100 dates cannot fill a window of 100",
+        ),
+        (
+            serde_json::json!({"window": u64::MAX}),
+            "window must be between",
+        ),
+    ] {
+        let e = run(TrainSpec {
+            hyperparameters: hyperparameters.clone(),
+            ..TrainSpec::new("algorithmic_trading", "dqn")
+        });
+        assert!(e.contains(expected), "{hyperparameters}: {e}");
+    }
     let dj30 = load_shared("portfolio_management_dj30_test.csv");
     let e = algo::train(
         &TrainSpec::new("algorithmic_trading", "blind_bid"),
