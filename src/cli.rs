@@ -146,13 +146,20 @@ pub struct UpArgs {
     /// Leave out an optional SERVICE, e.g. grafana when its image cannot be had (repeatable).
     #[arg(long, value_name = "SERVICE")]
     pub without: Vec<String>,
+    #[command(flatten)]
+    pub deploy: DeployWaitArgs,
+}
+
+/// The waits of a deployment (`up`, `rollback`).
+#[derive(Debug, Args)]
+pub struct DeployWaitArgs {
     /// Wait until every container is healthy (or running, without a healthcheck).
     #[arg(long)]
     pub wait: bool,
     /// How long to wait for a container to become ready.
     #[arg(long, default_value = "3m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
-    /// How long to wait for another up/down on the same project to finish.
+    /// How long to wait for another command holding the project's lock.
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub lock_wait: std::time::Duration,
 }
@@ -255,15 +262,8 @@ pub struct HealArgs {
 pub struct RollbackArgs {
     /// The release to go back to [default: the successful release before the current one].
     pub release: Option<u64>,
-    /// Wait until every container is healthy.
-    #[arg(long)]
-    pub wait: bool,
-    /// How long to wait for a container to become ready.
-    #[arg(long, default_value = "3m", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
-    /// How long to wait for another command holding the project's lock.
-    #[arg(long, default_value = "0s", value_parser = parse_duration)]
-    pub lock_wait: std::time::Duration,
+    #[command(flatten)]
+    pub deploy: DeployWaitArgs,
 }
 
 #[derive(Debug, Args)]

@@ -95,12 +95,16 @@ pub fn create_private_dir(path: &Path) -> Result<(), StateError> {
     Ok(())
 }
 
-/// Writes `contents` to `path` with mode 0600, atomically (temp file, fsync, rename).
-pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StateError> {
-    let error = |source| StateError::Write {
+fn write_error(path: &Path) -> impl Fn(std::io::Error) -> StateError + Copy + '_ {
+    move |source| StateError::Write {
         path: path.display().to_string(),
         source,
-    };
+    }
+}
+
+/// Writes `contents` to `path` with mode 0600, atomically (temp file, fsync, rename).
+pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StateError> {
+    let error = write_error(path);
     if let Some(parent) = path.parent() {
         create_private_dir(parent)?;
     }
@@ -119,10 +123,7 @@ pub fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StateError
 
 /// Writes a file meant to be read and reviewed (rendered configuration), atomically.
 pub fn write_public_file(path: &Path, contents: &[u8]) -> Result<(), StateError> {
-    let error = |source| StateError::Write {
-        path: path.display().to_string(),
-        source,
-    };
+    let error = write_error(path);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(error)?;
     }

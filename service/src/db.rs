@@ -83,13 +83,7 @@ impl Db {
             return Ok(db);
         }
         let in_memory = create_sqlite_dir(url)?;
-        let writer = AnyPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(|conn, _| {
-                Box::pin(async move { sqlite_pragmas(conn, SqliteRole::Writer).await })
-            })
-            .connect(url)
+        let writer = sqlite_pool(url, SqliteRole::Writer)
             .await
             .map_err(connect_error)?;
         let mut db = Db {
@@ -100,13 +94,7 @@ impl Db {
         db.migrate().await?;
         // An in-memory database exists once per connection: readers would see another one.
         if !in_memory {
-            db.reader = AnyPoolOptions::new()
-                .max_connections(SQLITE_READERS)
-                .acquire_timeout(Duration::from_secs(10))
-                .after_connect(|conn, _| {
-                    Box::pin(async move { sqlite_pragmas(conn, SqliteRole::Reader).await })
-                })
-                .connect(url)
+            db.reader = sqlite_pool(url, SqliteRole::Reader)
                 .await
                 .map_err(connect_error)?;
         }
@@ -166,6 +154,20 @@ impl Db {
 enum SqliteRole {
     Writer,
     Reader,
+}
+
+/// The one writer connection, or the readers' pool, on the SQLite database at `url`.
+async fn sqlite_pool(url: &str, role: SqliteRole) -> Result<AnyPool, sqlx::Error> {
+    let (connections, acquire_timeout) = match role {
+        SqliteRole::Writer => (1, Duration::from_secs(30)),
+        SqliteRole::Reader => (SQLITE_READERS, Duration::from_secs(10)),
+    };
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(acquire_timeout)
+        .after_connect(move |conn, _| Box::pin(async move { sqlite_pragmas(conn, role).await }))
+        .connect(url)
+        .await
 }
 
 /// WAL lets readers run beside the one writer; `query_only` makes a write sent to a

@@ -134,18 +134,18 @@ mod tests {
         records
     }
 
+    fn keep(keep_daily: u32, keep_weekly: u32, keep_monthly: u32) -> Retention {
+        Retention {
+            keep_daily,
+            keep_weekly,
+            keep_monthly,
+        }
+    }
+
     #[test]
     fn gfs_over_400_days_keeps_the_expected_set() {
         let records = synthetic();
-        let decision = select(
-            &records,
-            Retention {
-                keep_daily: 7,
-                keep_weekly: 4,
-                keep_monthly: 6,
-            },
-            Tz::UTC,
-        );
+        let decision = select(&records, keep(7, 4, 6), Tz::UTC);
         let mut expected: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         let add =
             |expected: &mut BTreeMap<String, Vec<&str>>, y, m, d, reasons: &[&'static str]| {
@@ -184,15 +184,7 @@ mod tests {
     #[test]
     fn the_newest_good_backup_survives_zero_retention() {
         let records = synthetic();
-        let decision = select(
-            &records,
-            Retention {
-                keep_daily: 0,
-                keep_weekly: 0,
-                keep_monthly: 0,
-            },
-            Tz::UTC,
-        );
+        let decision = select(&records, keep(0, 0, 0), Tz::UTC);
         assert_eq!(
             decision.keep.keys().cloned().collect::<Vec<_>>(),
             vec![id(2026, 11, 24)]
@@ -203,15 +195,7 @@ mod tests {
     fn only_failed_runs_keep_nothing() {
         let time = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let records = vec![record(time, Outcome::Failed)];
-        let decision = select(
-            &records,
-            Retention {
-                keep_daily: 3,
-                keep_weekly: 3,
-                keep_monthly: 3,
-            },
-            Tz::UTC,
-        );
+        let decision = select(&records, keep(3, 3, 3), Tz::UTC);
         assert!(decision.keep.is_empty());
         assert_eq!(decision.delete, vec![records[0].id.clone()]);
     }

@@ -19,7 +19,7 @@ pub fn run(context: &Context, args: &crate::cli::AuditArgs) -> anyhow::Result<()
             .filter(|record| since.is_none_or(|since| record.time >= since))
             .collect();
         if context.global.json {
-            println!("{}", serde_json::to_string_pretty(&records)?);
+            super::print_json(&records)?;
         } else if records.is_empty() {
             println!("{}: no audit records", state.project);
         } else {

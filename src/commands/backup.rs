@@ -1,12 +1,11 @@
 //! `tmctl backup ...`: run, list, verify, restore, prune and schedule database backups.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::engine::docker::Engine;
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use chrono::Utc;
 use chrono_tz::Tz;
 
@@ -231,7 +230,7 @@ async fn backup_run(
 fn list(context: &Context, setup: &Setup) -> anyhow::Result<()> {
     let catalog = Catalog::load(&setup.dir)?;
     if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&catalog.backups)?);
+        super::print_json(&catalog.backups)?;
         return Ok(());
     }
     if catalog.backups.is_empty() {
@@ -309,21 +308,9 @@ async fn backup_verify(
     Ok(serde_json::to_value(&report)?)
 }
 
-fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!("refusing without confirmation: add --yes");
-    }
-    print!("{question} [y/N] ");
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    if !matches!(answer.trim(), "y" | "Y" | "yes") {
-        bail!("nothing changed");
-    }
-    Ok(())
+fn confirm_backup_change(yes: bool, question: &str) -> anyhow::Result<()> {
+    let refusal = "refusing without confirmation: add --yes";
+    super::confirm(yes, question, refusal, "nothing changed")
 }
 
 async fn backup_restore(
@@ -363,7 +350,7 @@ async fn backup_restore(
             stop.join(", ")
         }
     ));
-    confirm("replace the live database?", yes)?;
+    confirm_backup_change(yes, "replace the live database?")?;
     let started = std::time::Instant::now();
     let spinner = super::images::progress(context).spinner(format!(
         "restoring backup {} ({} bytes) into {}",
@@ -424,7 +411,7 @@ fn backup_prune(
         return Ok(Some("nothing to prune".to_owned()));
     }
     print("delete");
-    confirm(&format!("delete {} backup(s)?", decision.delete.len()), yes)?;
+    confirm_backup_change(yes, &format!("delete {} backup(s)?", decision.delete.len()))?;
     let _lock = lock::acquire(
         &setup.dir,
         &setup.project,

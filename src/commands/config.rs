@@ -17,7 +17,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
             "secrets_file": state.secrets_file().display().to_string(),
             "profile": value,
         });
-        println!("{}", serde_json::to_string_pretty(&wrapped)?);
+        super::print_json(&wrapped)?;
         return Ok(());
     }
     let origin = match loaded.origin() {

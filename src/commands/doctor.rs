@@ -15,7 +15,7 @@ pub fn run(context: &Context) -> anyhow::Result<ExitCode> {
         state_dir: &project.state.dir,
     }));
     if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        super::print_json(&report)?;
     } else {
         let rows: Vec<Vec<String>> = report
             .checks

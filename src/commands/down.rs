@@ -1,8 +1,5 @@
 //! `tmctl down`: remove the project's containers and networks, and volumes on request.
 
-use std::io::{BufRead, IsTerminal, Write};
-
-use anyhow::bail;
 use serde_json::json;
 
 use super::Context;
@@ -104,21 +101,9 @@ fn confirm_volume_deletion(
             volumes.join(", ")
         );
     }
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "refusing to delete the volumes of {project} ({}) without confirmation: add --yes",
-            volumes.join(", ")
-        );
-    }
-    print!("delete them? [y/N] ");
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if !matches!(answer.trim(), "y" | "Y" | "yes") {
-        bail!("nothing deleted");
-    }
-    Ok(())
+    let refusal = format!(
+        "refusing to delete the volumes of {project} ({}) without confirmation: add --yes",
+        volumes.join(", ")
+    );
+    super::confirm(yes, "delete them?", &refusal, "nothing deleted")
 }

@@ -68,7 +68,7 @@ pub fn label(context: &Context, args: &LabelArgs) -> anyhow::Result<()> {
     std::fs::rename(&partial, &args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
     if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        super::print_json(&report)?;
     } else if !context.global.quiet {
         println!(
             "labeled {} rows ({} tic(s)) of {} into {}",

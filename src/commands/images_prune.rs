@@ -1,7 +1,6 @@
 //! `tmctl images prune [--keep N] [--dry-run] [--yes]`: says which images of older releases
 //! go, asks (or needs --yes off a terminal), removes them and records it in the audit log.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;
 
 use anyhow::bail;
@@ -61,12 +60,9 @@ pub async fn run(context: &Context, docker: &Engine, args: &PruneArgs) -> anyhow
     }
     if args.dry_run {
         if context.global.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json!({
-                    "project": project, "dry_run": true, "would_remove": candidates, "bytes": total,
-                }))?
-            );
+            super::print_json(&json!({
+                "project": project, "dry_run": true, "would_remove": candidates, "bytes": total,
+            }))?;
         }
         return Ok(());
     }
@@ -96,12 +92,9 @@ pub async fn run(context: &Context, docker: &Engine, args: &PruneArgs) -> anyhow
     ));
     audit::record(docker, &state, &record).await;
     if context.global.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "project": project, "dry_run": false, "removed": removals, "bytes": freed,
-            }))?
-        );
+        super::print_json(&json!({
+            "project": project, "dry_run": false, "removed": removals, "bytes": freed,
+        }))?;
     } else if !context.global.quiet {
         println!("removed {removed} image(s), {} freed", human_size(freed));
     }
@@ -137,18 +130,6 @@ fn listing(candidates: &[Candidate]) -> String {
 
 /// Asks on a terminal; off a terminal only --yes removes.
 fn confirm(yes: bool, project: &str, count: usize) -> anyhow::Result<()> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!("refusing to remove {count} image(s) of {project} without confirmation: add --yes (or look first with --dry-run)");
-    }
-    print!("remove them? [y/N] ");
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if !matches!(answer.trim(), "y" | "Y" | "yes") {
-        bail!("nothing removed");
-    }
-    Ok(())
+    let refusal = format!("refusing to remove {count} image(s) of {project} without confirmation: add --yes (or look first with --dry-run)");
+    super::confirm(yes, "remove them?", &refusal, "nothing removed")
 }

@@ -116,3 +116,29 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()?)
 }
+
+/// Prints `value` as pretty JSON on stdout: the `--json` output of the listing commands.
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Asks `question` on the terminal unless `yes`; off a terminal without `yes` it fails
+/// with `refusal`, and an answer other than yes fails with `declined`.
+pub fn confirm(yes: bool, question: &str, refusal: &str, declined: &str) -> anyhow::Result<()> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("{refusal}");
+    }
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        bail!("{declined}");
+    }
+    Ok(())
+}

@@ -22,16 +22,13 @@ pub fn run(context: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         let plan = &prepared.plan;
         let pending = plan.changes_something();
         if context.global.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json!({
-                    "project": project.name,
-                    "changes_pending": pending,
-                    "steps": plan.steps,
-                    "outages": plan.outages(),
-                    "missing_images": prepared.missing_images,
-                }))?
-            );
+            super::print_json(&json!({
+                "project": project.name,
+                "changes_pending": pending,
+                "steps": plan.steps,
+                "outages": plan.outages(),
+                "missing_images": prepared.missing_images,
+            }))?;
         } else if !pending {
             println!("{}: nothing to do", project.name);
         } else {

@@ -6,7 +6,7 @@ use crate::output::table;
 pub fn run(context: &Context) -> anyhow::Result<()> {
     let listings = context.store().list();
     if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&listings)?);
+        super::print_json(&listings)?;
         return Ok(());
     }
     let rows: Vec<Vec<String>> = listings

@@ -35,7 +35,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&records)?);
+            super::print_json(&records)?;
         } else if statuses.is_empty() {
             println!("{project}: no containers");
         } else {

@@ -12,7 +12,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
         let history = releases::list(&docker, &project).await?;
         if context.global.json {
             let brief: Vec<serde_json::Value> = history.iter().map(summary).collect();
-            println!("{}", serde_json::to_string_pretty(&brief)?);
+            super::print_json(&brief)?;
             return Ok(());
         }
         if history.is_empty() {

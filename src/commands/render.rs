@@ -41,16 +41,13 @@ pub fn run(context: &Context, args: &RenderArgs) -> anyhow::Result<()> {
             .iter()
             .map(|file| out.join(&file.name).display().to_string())
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "profile": loaded.profile.name,
-                "project": project,
-                "directory": out.display().to_string(),
-                "files": listing,
-                "secrets_file": state.secrets_file().display().to_string(),
-            }))?
-        );
+        super::print_json(&json!({
+            "profile": loaded.profile.name,
+            "project": project,
+            "directory": out.display().to_string(),
+            "files": listing,
+            "secrets_file": state.secrets_file().display().to_string(),
+        }))?;
     } else if !context.global.quiet {
         println!(
             "rendered profile {} for project {} into {}",

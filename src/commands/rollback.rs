@@ -9,9 +9,10 @@ use crate::releases::{self, ReleaseKind};
 
 pub fn run(context: &Context, args: &RollbackArgs) -> anyhow::Result<()> {
     let project = context.open_project()?;
+    let waits = &args.deploy;
     super::runtime()?.block_on(async {
         let docker = connect().await?;
-        let lock = lock::acquire(&docker, &project.name, "tmctl rollback", args.lock_wait).await?;
+        let lock = lock::acquire(&docker, &project.name, "tmctl rollback", waits.lock_wait).await?;
         let result = async {
             let history = releases::list(&docker, &project.name).await?;
             let target = releases::rollback_target(&history, args.release)?;
@@ -28,8 +29,8 @@ pub fn run(context: &Context, args: &RollbackArgs) -> anyhow::Result<()> {
             let deployment = Deployment {
                 kind: ReleaseKind::Rollback { to: target.id },
                 target: Some(target),
-                wait: args.wait,
-                timeout: args.timeout,
+                wait: waits.wait,
+                timeout: waits.timeout,
             };
             deploy_and_report(context, &docker, &project, &deployment).await
         }

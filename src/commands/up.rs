@@ -21,12 +21,12 @@ pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
     project.scale(&args.scale)?;
     super::runtime()?.block_on(async {
         let docker = connect().await?;
-        let lock = lock::acquire(&docker, &project.name, "tmctl up", args.lock_wait).await?;
+        let lock = lock::acquire(&docker, &project.name, "tmctl up", args.deploy.lock_wait).await?;
         let deployment = Deployment {
             kind: ReleaseKind::Up,
             target: None,
-            wait: args.wait,
-            timeout: args.timeout,
+            wait: args.deploy.wait,
+            timeout: args.deploy.timeout,
         };
         let result = deploy_and_report(context, &docker, &project, &deployment).await;
         lock.release().await;
@@ -107,18 +107,25 @@ async fn deploy(
         ReleaseKind::Up => "up",
         ReleaseKind::Rollback { .. } => "rollback",
     };
+    // One JSON summary line: what ran, how it ended, `fields`, and how long it took.
+    let summary = |outcome: &str, fields: serde_json::Value| {
+        let mut line = serde_json::Map::new();
+        line.insert("event".into(), json!("summary"));
+        line.insert("command".into(), json!(command));
+        line.insert("outcome".into(), json!(outcome));
+        line.insert("project".into(), json!(project.name));
+        if let serde_json::Value::Object(fields) = fields {
+            line.extend(fields);
+        }
+        line.insert("elapsed_ms".into(), json!(elapsed.as_millis() as u64));
+        serde_json::Value::Object(line)
+    };
     let deployed = match result {
         Ok(deployed) => deployed,
         Err(error) => {
             if context.global.json {
-                printer.json_line(&json!({
-                    "event": "summary",
-                    "command": command,
-                    "outcome": "failed",
-                    "project": project.name,
-                    "error": format!("{error:#}"),
-                    "elapsed_ms": elapsed.as_millis() as u64,
-                }));
+                let error = json!({ "error": format!("{error:#}") });
+                printer.json_line(&summary("failed", error));
             }
             return Err(error);
         }
@@ -127,19 +134,15 @@ async fn deploy(
     let prepared = &deployed.prepared;
     let changed = prepared.plan.changes_something();
     if context.global.json {
-        printer.json_line(&json!({
-            "event": "summary",
-            "command": command,
-            "outcome": "ok",
-            "project": project.name,
+        let fields = json!({
             "profile": project.loaded.profile.name,
             "release": release,
             "changed": changed,
             "actions": printer.done(),
             "steps": prepared.plan.steps.len(),
             "containers": prepared.desired.containers().len(),
-            "elapsed_ms": elapsed.as_millis() as u64,
-        }));
+        });
+        printer.json_line(&summary("ok", fields));
     } else if !changed && !context.global.quiet {
         println!(
             "{}: nothing to do, {} container(s) up to date ({} ms)",

@@ -12,7 +12,7 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
         version::collect(docker, &project).await
     });
     if context.global.json {
-        println!("{}", serde_json::to_string_pretty(&versions)?);
+        super::print_json(&versions)?;
         return Ok(());
     }
     println!("tmctl {}", versions.tmctl);

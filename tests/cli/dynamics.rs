@@ -1,6 +1,7 @@
 //! `tmctl dynamics label` on the shared real data.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use crate::support::{text, Workspace};
 
@@ -10,29 +11,42 @@ fn shared(file: &str) -> PathBuf {
         .join(file)
 }
 
-#[test]
-fn labels_a_file_keeping_its_columns_and_adding_four() {
-    let workspace = Workspace::new();
-    let input = shared("portfolio_management_dj30_DJI.csv");
-    let out = workspace.path().join("dji-labeled.csv");
-    let output = workspace.tmctl(&[
+/// `tmctl dynamics label --input <input> --out <out> <extra>` in `workspace`.
+fn label(workspace: &Workspace, input: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
         "dynamics",
         "label",
         "--input",
         input.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-        "--dynamic-number",
-        "3",
-        "--min-length",
-        "24",
-        "--max-length",
-        "144",
-        "--merging-threshold",
-        "0.03",
-        "--merging-constraint",
-        "1",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    workspace.tmctl(&args)
+}
+
+#[test]
+fn labels_a_file_keeping_its_columns_and_adding_four() {
+    let workspace = Workspace::new();
+    let input = shared("portfolio_management_dj30_DJI.csv");
+    let out = workspace.path().join("dji-labeled.csv");
+    let output = label(
+        &workspace,
+        &input,
+        &out,
+        &[
+            "--dynamic-number",
+            "3",
+            "--min-length",
+            "24",
+            "--max-length",
+            "144",
+            "--merging-threshold",
+            "0.03",
+            "--merging-constraint",
+            "1",
+        ],
+    );
     assert!(output.status.success(), "{:?}", text(&output));
     let original = std::fs::read_to_string(&input).unwrap();
     let labeled = std::fs::read_to_string(&out).unwrap();
@@ -64,16 +78,7 @@ fn bad_parameters_fail_cleanly_without_output() {
         (vec!["--min-length", "0"], "min_length"),
         (vec!["--method", "dtw"], "use quantile or slope"),
     ] {
-        let mut args = vec![
-            "dynamics",
-            "label",
-            "--input",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend(extra.iter().copied());
-        let output = workspace.tmctl(&args);
+        let output = label(&workspace, &input, &out, &extra);
         let (_, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(1), "{extra:?}: {stderr}");
         assert!(

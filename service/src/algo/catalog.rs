@@ -64,6 +64,20 @@ pub struct Catalog {
     pub losses: Vec<String>,
 }
 
+impl Catalog {
+    /// Every agent as `"<task>:<agent>"`.
+    pub fn qualified_agents(&self) -> Vec<String> {
+        self.tasks
+            .iter()
+            .flat_map(|t| {
+                t.agents
+                    .iter()
+                    .map(move |a| format!("{}:{}", t.name, a.name))
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskInfo {
     pub name: String,

@@ -93,33 +93,11 @@ impl Policy {
         Ok(match self {
             Policy::PortfolioManagement { config, .. } => Policy::PortfolioManagement {
                 config: *config,
-                agent: match name {
-                    "buy_and_hold" => PortfolioAgent::BuyAndHold,
-                    "ucrp" => PortfolioAgent::Ucrp,
-                    "do_nothing" => PortfolioAgent::DoNothing,
-                    _ => {
-                        return Err(AlgoError::unknown(
-                            "baseline",
-                            name,
-                            &["buy_and_hold", "ucrp", "do_nothing"],
-                        ))
-                    }
-                },
+                agent: baseline(name, PORTFOLIO_BASELINES)?,
             },
             Policy::AlgorithmicTrading { config, .. } => Policy::AlgorithmicTrading {
                 config: *config,
-                agent: match name {
-                    "buy_and_hold" => TradingAgent::BuyAndHold,
-                    "blind_bid" => TradingAgent::BlindBid,
-                    "do_nothing" => TradingAgent::DoNothing,
-                    _ => {
-                        return Err(AlgoError::unknown(
-                            "baseline",
-                            name,
-                            &["buy_and_hold", "blind_bid", "do_nothing"],
-                        ))
-                    }
-                },
+                agent: baseline(name, TRADING_BASELINES)?,
             },
         })
     }
@@ -158,4 +136,28 @@ impl TrainedModel {
         }
         Ok(model)
     }
+}
+
+/// The baselines of portfolio management, by name.
+const PORTFOLIO_BASELINES: [(&str, PortfolioAgent); 3] = [
+    ("buy_and_hold", PortfolioAgent::BuyAndHold),
+    ("ucrp", PortfolioAgent::Ucrp),
+    ("do_nothing", PortfolioAgent::DoNothing),
+];
+
+/// The baselines of algorithmic trading, by name.
+const TRADING_BASELINES: [(&str, TradingAgent); 3] = [
+    ("buy_and_hold", TradingAgent::BuyAndHold),
+    ("blind_bid", TradingAgent::BlindBid),
+    ("do_nothing", TradingAgent::DoNothing),
+];
+
+/// The agent called `name` among a task's baselines.
+fn baseline<A, const N: usize>(name: &str, baselines: [(&str, A); N]) -> Result<A> {
+    let names = baselines.each_ref().map(|(known, _)| *known);
+    baselines
+        .into_iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, agent)| agent)
+        .ok_or_else(|| AlgoError::unknown("baseline", name, &names))
 }

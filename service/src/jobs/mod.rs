@@ -51,6 +51,11 @@ pub fn is_finished(state: &str) -> bool {
     matches!(state, "succeeded" | "failed" | "cancelled")
 }
 
+/// TradeMaster's `error_code` for a job in `state`: 1 once it failed or was cancelled.
+pub fn error_code(state: &str) -> i32 {
+    i32::from(matches!(state, "failed" | "cancelled"))
+}
+
 /// Results of a finished job.
 #[derive(Debug, Clone, Default)]
 pub struct JobOutput {

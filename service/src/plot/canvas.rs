@@ -140,3 +140,69 @@ pub(super) fn diverging(k: usize, n: usize) -> RGBColor {
     let mix = |p: f64, q: f64| (p + (q - p) * t).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
+
+/// A chart of values `lo..hi` over `n` steps.
+pub(super) type LineChart<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The frame every line chart shares: caption, axes over `n` steps (labelled with `dates`)
+/// and `lo..hi`, the light mesh, and `y_desc` on the value axis when given.
+pub(super) fn line_chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    y_label_area: u32,
+    y_desc: Option<&str>,
+    (n, dates): (usize, Option<&[String]>),
+    (lo, hi): (f64, f64),
+) -> Result<LineChart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 26))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(0f64..(n - 1) as f64, lo..hi)
+        .map_err(draw_error)?;
+    let x_formatter = |x: &f64| x_label(dates, *x);
+    let y_formatter = |y: &f64| tick_label(*y, hi - lo);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(6)
+        .y_labels(8)
+        .x_label_formatter(&x_formatter)
+        .y_label_formatter(&y_formatter)
+        .label_style((FONT, 15))
+        .light_line_style(RGBColor(235, 235, 235));
+    if let Some(desc) = y_desc {
+        mesh.y_desc(desc).axis_desc_style((FONT, 16));
+    }
+    mesh.draw().map_err(draw_error)?;
+    Ok(chart)
+}
+
+/// The legend in the upper left: one line of `stroke` width per `(name, colour)`.
+pub(super) fn draw_legend<'a, 'b: 'a, 'n>(
+    chart: &mut LineChart<'a, 'b>,
+    entries: impl IntoIterator<Item = (&'n str, RGBColor)>,
+    stroke: u32,
+) -> Result<()> {
+    for (name, color) in entries {
+        chart
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+            .map_err(draw_error)?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(stroke))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FONT, 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(draw_error)?;
+    Ok(())
+}

@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::canvas::{
-    check_values, draw_error, padded_range, render_png, tick_label, x_label, FONT, PALETTE, SIZE,
+    check_values, draw_error, draw_legend, line_chart, padded_range, render_png, PALETTE, SIZE,
 };
 use super::{PlotError, Result};
 use crate::algo::Backtest;
@@ -46,25 +46,7 @@ pub fn equity_curve(
     }
     let (lo, hi) = padded_range(series.iter().flat_map(|s| s.values.iter()));
     render_png(SIZE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 26))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0f64..(n - 1) as f64, lo..hi)
-            .map_err(draw_error)?;
-        chart
-            .configure_mesh()
-            .x_labels(6)
-            .y_labels(8)
-            .x_label_formatter(&|x| x_label(dates, *x))
-            .y_label_formatter(&|y| tick_label(*y, hi - lo))
-            .y_desc("account value")
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(draw_error)?;
+        let mut chart = line_chart(root, title, 90, Some("account value"), (n, dates), (lo, hi))?;
         // Drawn back to front: the agent ends on top, and each baseline is thinner than the
         // ones under it, so identical curves still show as nested stripes.
         for (k, s) in series.iter().enumerate().rev() {
@@ -76,25 +58,14 @@ pub fn equity_curve(
                 ))
                 .map_err(draw_error)?;
         }
-        for (k, s) in series.iter().enumerate() {
-            let color = PALETTE[k % PALETTE.len()];
-            chart
-                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
-                .map_err(draw_error)?
-                .label(s.name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_error)?;
-        Ok(())
+        draw_legend(
+            &mut chart,
+            series
+                .iter()
+                .enumerate()
+                .map(|(k, s)| (s.name, PALETTE[k % PALETTE.len()])),
+            3,
+        )
     })
 }
 

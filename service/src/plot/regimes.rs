@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::canvas::{
-    check_values, diverging, draw_error, padded_range, render_png, tick_label, x_label, FONT, SIZE,
+    check_values, diverging, draw_error, draw_legend, line_chart, padded_range, render_png, SIZE,
 };
 use super::{PlotError, Result};
 
@@ -43,23 +43,7 @@ pub fn regime_chart(
     let n = values.len();
     let (lo, hi) = padded_range(values.iter());
     render_png(SIZE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 26))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0f64..(n - 1) as f64, lo..hi)
-            .map_err(draw_error)?;
-        chart
-            .configure_mesh()
-            .x_labels(6)
-            .y_labels(8)
-            .x_label_formatter(&|x| x_label(dates, *x))
-            .y_label_formatter(&|y| tick_label(*y, hi - lo))
-            .label_style((FONT, 15))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(draw_error)?;
+        let mut chart = line_chart(root, title, 80, None, (n, dates), (lo, hi))?;
         let color_of = |label: usize| diverging(label, label_names.len());
         // One path per run of equal labels, so each stretch draws as a continuous line.
         let mut start = 0;
@@ -77,24 +61,13 @@ pub fn regime_chart(
                 start = i;
             }
         }
-        for (k, name) in label_names.iter().enumerate() {
-            let color = color_of(k);
-            chart
-                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
-                .map_err(draw_error)?
-                .label(name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(4))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_error)?;
-        Ok(())
+        draw_legend(
+            &mut chart,
+            label_names
+                .iter()
+                .enumerate()
+                .map(|(k, name)| (name.as_str(), color_of(k))),
+            4,
+        )
     })
 }

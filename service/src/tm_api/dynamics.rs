@@ -6,11 +6,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::training::{log_and_plot, queue_job, resolve_dataset};
+use super::training::{log_and_plot, queue_job, resolve_dataset, status_answer};
 use super::{fail, session, success, TmBody, TmResult};
 use crate::jobs::input::{DynamicsTestInput, LabelInput};
 use crate::jobs::queue;
-use crate::jobs::{exec, is_finished, JobInput, JobKind};
+use crate::jobs::{exec, JobInput, JobKind};
 use crate::state::AppState;
 
 pub async fn start_labeling(State(app): State<AppState>, body: TmBody) -> TmResult {
@@ -62,19 +62,11 @@ pub async fn labeling_status(State(app): State<AppState>, body: TmBody) -> TmRes
     if let Some((metrics, _, _, _)) = queue::result(&app.db, &job.id).await? {
         analysis = BASE64.encode(metrics.to_string());
     }
-    let error_code = if matches!(job.state.as_str(), "failed" | "cancelled") {
-        1
-    } else {
-        0
-    };
-    Ok(axum::Json(json!({
-        "error_code": error_code,
-        "info": info,
-        "MDM_end": is_finished(&job.state),
-        "market_dynamic_labeling_visulization": visualization,
-        "market_dynamic_labeling_analysis": analysis,
-        "session_id": session_id,
-    })))
+    let outputs = [
+        ("market_dynamic_labeling_visulization", visualization),
+        ("market_dynamic_labeling_analysis", analysis),
+    ];
+    status_answer(&job, info, "MDM_end", outputs, &session_id)
 }
 
 pub async fn save_labeling(State(app): State<AppState>, body: TmBody) -> TmResult {
@@ -159,16 +151,6 @@ pub async fn dynamics_testing_status(State(app): State<AppState>, body: TmBody) 
         return fail(format!("the dynamics test job {job_id} no longer exists"));
     };
     let (info, radar) = log_and_plot(&app.db, &job).await?;
-    let error_code = if matches!(job.state.as_str(), "failed" | "cancelled") {
-        1
-    } else {
-        0
-    };
-    Ok(axum::Json(json!({
-        "error_code": error_code,
-        "info": info,
-        "dynamics_testing_end": is_finished(&job.state),
-        "radar_plot": radar,
-        "session_id": session_id,
-    })))
+    let outputs = [("radar_plot", radar)];
+    status_answer(&job, info, "dynamics_testing_end", outputs, &session_id)
 }

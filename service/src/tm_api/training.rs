@@ -189,16 +189,25 @@ async fn status_of(
         .await?
         .unwrap_or(job);
     let (info, plot) = log_and_plot(&app.db, &job).await?;
-    let error_code = if matches!(job.state.as_str(), "failed" | "cancelled") {
-        1
-    } else {
-        0
-    };
+    status_answer(&job, info, end_field, [(plot_field, plot)], &session_id)
+}
+
+/// A status route's answer: error_code, info, whether the job ended (as `end_field`), the
+/// job's `outputs`, then the session.
+pub(super) fn status_answer<const N: usize>(
+    job: &JobStatus,
+    info: String,
+    end_field: &str,
+    outputs: [(&str, String); N],
+    session_id: &str,
+) -> TmResult {
     let mut answer = Map::new();
-    answer.insert("error_code".into(), json!(error_code));
+    answer.insert("error_code".into(), json!(jobs::error_code(&job.state)));
     answer.insert("info".into(), json!(info));
     answer.insert(end_field.into(), json!(is_finished(&job.state)));
-    answer.insert(plot_field.into(), json!(plot));
+    for (field, value) in outputs {
+        answer.insert(field.into(), json!(value));
+    }
     answer.insert("session_id".into(), json!(session_id));
     Ok(axum::Json(Value::Object(answer)))
 }

@@ -47,102 +47,117 @@ fn report(label: &str, bt: &Backtest) {
     );
 }
 
+/// Trains on the first `split` dates, backtests on the rest and reports the result.
+fn held_out(label: &str, spec: &TrainSpec, data: &MarketData, split: usize) -> Backtest {
+    let model = train(spec, &data.slice(0..split).unwrap());
+    let bt = algo::evaluate(&model, &data.slice(split..data.num_dates()).unwrap()).unwrap();
+    report(label, &bt);
+    bt
+}
+
 const PORTFOLIO: &str = "portfolio_management";
 const TRADING: &str = "algorithmic_trading";
 
-fn eiie_hyper() -> serde_json::Value {
-    serde_json::json!({"epochs": 15, "window": 5})
+/// An agent under test: its task, market size, train/test split, the baselines a planted
+/// signal must let it beat (the first also serves on the random walk) and `k` of the noise
+/// bound.
+struct Setup {
+    task: &'static str,
+    agent: &'static str,
+    seed: u64,
+    epochs: u64,
+    tics: usize,
+    days: usize,
+    split: usize,
+    baselines: [&'static str; 2],
+    k: f64,
 }
 
-fn dqn_hyper() -> serde_json::Value {
-    serde_json::json!({"epochs": 8, "window": 5})
-}
+const EIIE: Setup = Setup {
+    task: PORTFOLIO,
+    agent: "eiie",
+    seed: 1,
+    epochs: 15,
+    tics: 4,
+    days: 700,
+    split: 500,
+    baselines: ["ucrp", "buy_and_hold"],
+    k: 2.0,
+};
 
-#[test]
-fn eiie_finds_a_planted_signal_out_of_sample() {
-    let data = synthetic(4, 700, 1.0, 0.005, 11);
-    let model = train(
-        &spec(PORTFOLIO, "eiie", 1, eiie_hyper()),
-        &data.slice(0..500).unwrap(),
-    );
-    let bt = algo::evaluate(&model, &data.slice(500..700).unwrap()).unwrap();
-    report("eiie planted", &bt);
-    let steps = bt.account.len() - 1;
-    for baseline in ["ucrp", "buy_and_hold"] {
-        let excess = excess_log_return(&bt, baseline);
+const DQN: Setup = Setup {
+    task: TRADING,
+    agent: "dqn",
+    seed: 5,
+    epochs: 8,
+    tics: 1,
+    days: 1200,
+    split: 900,
+    baselines: ["buy_and_hold", "blind_bid"],
+    k: 1.0,
+};
+
+impl Setup {
+    fn backtest(&self, label: &str, predictive: f64, sigma: f64, data_seed: u64) -> Backtest {
+        let data = synthetic(self.tics, self.days, predictive, sigma, data_seed);
+        let hyper = serde_json::json!({"epochs": self.epochs, "window": 5});
+        let spec = spec(self.task, self.agent, self.seed, hyper);
+        held_out(&format!("{} {label}", self.agent), &spec, &data, self.split)
+    }
+
+    fn finds_a_planted_signal(&self, data_seed: u64) {
+        let bt = self.backtest("planted", 1.0, 0.005, data_seed);
+        let steps = bt.account.len() - 1;
+        for baseline in self.baselines {
+            let excess = excess_log_return(&bt, baseline);
+            assert!(
+                excess > 3.0 * noise_bound(0.005, self.k, steps),
+                "excess over {baseline}: {excess}"
+            );
+        }
+    }
+
+    fn claims_no_edge_on_a_random_walk(&self, data_seed: u64) {
+        let sigma = 0.01;
+        let bt = self.backtest("random walk", 0.0, sigma, data_seed);
+        let excess = excess_log_return(&bt, self.baselines[0]);
         assert!(
-            excess > 3.0 * noise_bound(0.005, 2.0, steps),
-            "excess over {baseline}: {excess}"
+            excess < noise_bound(sigma, self.k, bt.account.len() - 1),
+            "excess {excess}"
         );
     }
 }
 
-#[test]
-fn eiie_claims_no_edge_on_a_random_walk() {
-    let sigma = 0.01;
-    let data = synthetic(4, 700, 0.0, sigma, 12);
-    let model = train(
-        &spec(PORTFOLIO, "eiie", 1, eiie_hyper()),
-        &data.slice(0..500).unwrap(),
-    );
-    let bt = algo::evaluate(&model, &data.slice(500..700).unwrap()).unwrap();
-    report("eiie random walk", &bt);
-    let excess = excess_log_return(&bt, "ucrp");
-    assert!(
-        excess < noise_bound(sigma, 2.0, bt.account.len() - 1),
-        "excess {excess}"
-    );
+/// The planted-signal and random-walk tests of each setup, each on data of its own seed.
+macro_rules! learning_tests {
+    ($($setup:ident: $planted:ident($planted_seed:expr), $random:ident($random_seed:expr);)*) => {
+        $(
+            #[test]
+            fn $planted() {
+                $setup.finds_a_planted_signal($planted_seed);
+            }
+
+            #[test]
+            fn $random() {
+                $setup.claims_no_edge_on_a_random_walk($random_seed);
+            }
+        )*
+    };
+}
+
+learning_tests! {
+    EIIE: eiie_finds_a_planted_signal_out_of_sample(11), eiie_claims_no_edge_on_a_random_walk(12);
+    DQN: dqn_finds_a_planted_signal_out_of_sample(21), dqn_claims_no_edge_on_a_random_walk(22);
 }
 
 #[test]
 fn pg_finds_a_planted_signal_out_of_sample() {
     let data = synthetic(4, 700, 1.0, 0.005, 13);
     let hyper = serde_json::json!({"epochs": 20, "window": 5});
-    let model = train(
-        &spec(PORTFOLIO, "pg", 3, hyper),
-        &data.slice(0..500).unwrap(),
-    );
-    let bt = algo::evaluate(&model, &data.slice(500..700).unwrap()).unwrap();
-    report("pg planted", &bt);
+    let bt = held_out("pg planted", &spec(PORTFOLIO, "pg", 3, hyper), &data, 500);
     let excess = excess_log_return(&bt, "ucrp");
     assert!(
         excess > noise_bound(0.005, 2.0, bt.account.len() - 1),
-        "excess {excess}"
-    );
-}
-
-#[test]
-fn dqn_finds_a_planted_signal_out_of_sample() {
-    let data = synthetic(1, 1200, 1.0, 0.005, 21);
-    let model = train(
-        &spec(TRADING, "dqn", 5, dqn_hyper()),
-        &data.slice(0..900).unwrap(),
-    );
-    let bt = algo::evaluate(&model, &data.slice(900..1200).unwrap()).unwrap();
-    report("dqn planted", &bt);
-    let steps = bt.account.len() - 1;
-    for baseline in ["buy_and_hold", "blind_bid"] {
-        let excess = excess_log_return(&bt, baseline);
-        assert!(
-            excess > 3.0 * noise_bound(0.005, 1.0, steps),
-            "excess over {baseline}: {excess}"
-        );
-    }
-}
-
-#[test]
-fn dqn_claims_no_edge_on_a_random_walk() {
-    let sigma = 0.01;
-    let data = synthetic(1, 1200, 0.0, sigma, 22);
-    let model = train(
-        &spec(TRADING, "dqn", 5, dqn_hyper()),
-        &data.slice(0..900).unwrap(),
-    );
-    let bt = algo::evaluate(&model, &data.slice(900..1200).unwrap()).unwrap();
-    report("dqn random walk", &bt);
-    let excess = excess_log_return(&bt, "buy_and_hold");
-    assert!(
-        excess < noise_bound(sigma, 1.0, bt.account.len() - 1),
         "excess {excess}"
     );
 }

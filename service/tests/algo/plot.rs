@@ -1,7 +1,7 @@
 //! Charts come out as PNGs of the stated size, with text drawn by the embedded font.
 
-use crate::algo_support::load_shared;
-use tmctl_service::algo::{self, RadarScores, TrainSpec};
+use crate::algo_support::{backtest_in_sample, load_shared};
+use tmctl_service::algo::RadarScores;
 use tmctl_service::plot::{self, Series};
 
 fn decode(png: &[u8]) -> image::RgbImage {
@@ -38,13 +38,7 @@ fn backtest_chart_of_btc() {
     let data = load_shared("algorithmic_trading_BTC_data.csv")
         .slice(2000..2400)
         .unwrap();
-    let model = algo::train(
-        &TrainSpec::new("algorithmic_trading", "blind_bid"),
-        &data,
-        &mut |_| true,
-    )
-    .unwrap();
-    let bt = algo::evaluate(&model, &data).unwrap();
+    let bt = backtest_in_sample("algorithmic_trading", "blind_bid", &data);
     let img = decode(&plot::backtest_chart(&bt).unwrap());
     assert_eq!(img.dimensions(), (1000, 600));
     // The agent's line colour appears in the plot area.

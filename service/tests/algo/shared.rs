@@ -1,7 +1,7 @@
 //! Every agent trains and evaluates end to end on the shared TradeMaster files, and models
 //! survive storage.
 
-use crate::algo_support::load_shared;
+use crate::algo_support::{backtest_in_sample, load_shared};
 use tmctl_service::algo::{self, catalog, MarketData, SplitSpec, Task, TrainSpec, TrainedModel};
 
 /// Few epochs: these tests check the plumbing on real data, not the quality of the result.
@@ -90,13 +90,7 @@ fn every_trading_agent_runs_on_btc() {
 #[test]
 fn baselines_follow_their_definitions_on_dj30() {
     let test = load_shared("portfolio_management_dj30_test.csv");
-    let model = algo::train(
-        &TrainSpec::new("portfolio_management", "do_nothing"),
-        &test,
-        &mut |_| true,
-    )
-    .unwrap();
-    let bt = algo::evaluate(&model, &test).unwrap();
+    let bt = backtest_in_sample("portfolio_management", "do_nothing", &test);
     assert!(bt.account.iter().all(|v| *v == 100_000.0));
     assert_eq!(bt.metrics, algo::Metrics::default());
     // Buy and hold pays the cost once: its value is the mean price relative of the assets
@@ -121,13 +115,7 @@ fn btc_buy_and_hold_tracks_the_price() {
     let data = load_shared("algorithmic_trading_BTC_data.csv")
         .slice(0..300)
         .unwrap();
-    let model = algo::train(
-        &TrainSpec::new("algorithmic_trading", "buy_and_hold"),
-        &data,
-        &mut |_| true,
-    )
-    .unwrap();
-    let bt = algo::evaluate(&model, &data).unwrap();
+    let bt = backtest_in_sample("algorithmic_trading", "buy_and_hold", &data);
     let (first, last) = (data.close[[9, 0]], data.close[[299, 0]]);
     let expected = 100_000.0 * 0.999 * last / first;
     assert!((bt.account.last().unwrap() - expected).abs() < 1e-6 * expected);
@@ -205,37 +193,31 @@ fn bad_requests_are_clear_errors() {
         e.contains("unknown optimizer `rmsprop`; allowed: adam, sgd"),
         "{e}"
     );
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"epoch": 3}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(e.contains("unknown field `epoch`"), "{e}");
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"gamma": 2.0}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(
-        e.contains("gamma must be between 0 and 0.999, got 2"),
-        "{e}"
-    );
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"window": 200}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(
-        e.contains("window must be between 1 and 128, got 200"),
-        "{e}"
-    );
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"window": 100}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(e.contains("100 dates cannot fill a window of 100"), "{e}");
-    let e = run(TrainSpec {
-        hyperparameters: serde_json::json!({"window": u64::MAX}),
-        ..TrainSpec::new("algorithmic_trading", "dqn")
-    });
-    assert!(e.contains("window must be between"), "{e}");
+    for (hyperparameters, expected) in [
+        (serde_json::json!({"epoch": 3}), "unknown field `epoch`"),
+        (
+            serde_json::json!({"gamma": 2.0}),
+            "gamma must be between 0 and 0.999, got 2",
+        ),
+        (
+            serde_json::json!({"window": 200}),
+            "window must be between 1 and 128, got 200",
+        ),
+        (
+            serde_json::json!({"window": 100}),
+            "100 dates cannot fill a window of 100",
+        ),
+        (
+            serde_json::json!({"window": u64::MAX}),
+            "window must be between",
+        ),
+    ] {
+        let e = run(TrainSpec {
+            hyperparameters: hyperparameters.clone(),
+            ..TrainSpec::new("algorithmic_trading", "dqn")
+        });
+        assert!(e.contains(expected), "{hyperparameters}: {e}");
+    }
     let dj30 = load_shared("portfolio_management_dj30_test.csv");
     let e = algo::train(
         &TrainSpec::new("algorithmic_trading", "blind_bid"),

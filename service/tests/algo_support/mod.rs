@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tmctl_service::algo::{LoadOptions, MarketData};
+use tmctl_service::algo::{self, Backtest, LoadOptions, MarketData, TrainSpec};
 
 /// A file of the shared TradeMaster data set.
 pub fn shared_data(name: &str) -> PathBuf {
@@ -17,6 +17,12 @@ pub fn shared_data(name: &str) -> PathBuf {
 
 pub fn load_shared(name: &str) -> MarketData {
     MarketData::from_csv_path(&shared_data(name), LoadOptions::default()).unwrap()
+}
+
+/// `agent` of `task` with default settings, trained and backtested on the same `data`.
+pub fn backtest_in_sample(task: &str, agent: &str, data: &MarketData) -> Backtest {
+    let model = algo::train(&TrainSpec::new(task, agent), data, &mut |_| true).unwrap();
+    algo::evaluate(&model, data).unwrap()
 }
 
 /// A synthetic market as TradeMaster CSV text (no feature columns: the loader computes them).

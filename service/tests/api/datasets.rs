@@ -2,7 +2,7 @@ use crate::common;
 
 use crate::common::TestService;
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 
 const SMALL: &str = "date,tic,open,high,low,close,adjcp\n2020-01-02,AAPL,1,2,0.5,1.5,1.5\n2020-01-03,AAPL,1,2,0.5,1.6,1.6\n";
 
@@ -48,9 +48,7 @@ async fn upload_then_download_is_identical(svc: TestService) {
         "downloaded bytes differ from the upload"
     );
 
-    let (status, list) = svc
-        .json(Method::GET, "/api/v1/datasets", Some(&token), None)
-        .await;
+    let (status, list) = svc.get("/api/v1/datasets", Some(&token)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(list["datasets"].as_array().unwrap().len(), 1);
 
@@ -60,30 +58,18 @@ async fn upload_then_download_is_identical(svc: TestService) {
         format!("/api/v1/datasets/{id}"),
         format!("/api/v1/datasets/{id}/download"),
     ] {
-        let (status, body) = svc.json(Method::GET, &path, Some(&other), None).await;
+        let (status, body) = svc.get(&path, Some(&other)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
     }
     let (status, _) = svc
-        .json(
-            Method::DELETE,
-            &format!("/api/v1/datasets/{id}"),
-            Some(&other),
-            None,
-        )
+        .delete(&format!("/api/v1/datasets/{id}"), Some(&other))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, list) = svc
-        .json(Method::GET, "/api/v1/datasets", Some(&other), None)
-        .await;
+    let (_, list) = svc.get("/api/v1/datasets", Some(&other)).await;
     assert_eq!(list["datasets"].as_array().unwrap().len(), 0);
 
     let (status, _) = svc
-        .json(
-            Method::DELETE,
-            &format!("/api/v1/datasets/{id}"),
-            Some(&token),
-            None,
-        )
+        .delete(&format!("/api/v1/datasets/{id}"), Some(&token))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     no_dataset_rows(&svc).await;

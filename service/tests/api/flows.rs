@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::{Backend, TestService};
 use axum::body::Body;
-use axum::http::{Method, Request};
+use axum::http::Request;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -20,12 +20,7 @@ const END: &str = "2020-06-30";
 
 async fn post(svc: &TestService, route: &str, body: Value) -> Value {
     let (status, value) = svc
-        .json(
-            Method::POST,
-            &format!("/api/TradeMaster/{route}"),
-            None,
-            Some(body),
-        )
+        .post(&format!("/api/TradeMaster/{route}"), None, body)
         .await;
     assert!(status.is_success(), "{route}: {status} {value}");
     value
@@ -292,19 +287,9 @@ async fn upload_label_dynamics_test_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_parameters_lists_the_catalog() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();
-    let (_, params) = svc
-        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
-        .await;
+    let (_, params) = svc.get("/api/TradeMaster/getParameters", None).await;
     let catalog = tmctl_service::algo::catalog();
-    let agents: Vec<String> = catalog
-        .tasks
-        .iter()
-        .flat_map(|t| {
-            t.agents
-                .iter()
-                .map(move |a| format!("{}:{}", t.name, a.name))
-        })
-        .collect();
+    let agents = catalog.qualified_agents();
     assert_eq!(params["agent_name"], json!(agents), "{params}");
     assert!(agents.contains(&"algorithmic_trading:dqn".to_string()));
     assert_eq!(
@@ -320,7 +305,7 @@ async fn get_parameters_lists_the_catalog() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_catalog_route_lists_agents_with_their_hyperparameters() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();
-    let (status, catalog) = svc.json(Method::GET, "/api/v1/catalog", None, None).await;
+    let (status, catalog) = svc.get("/api/v1/catalog", None).await;
     assert_eq!(status.as_u16(), 200, "{catalog}");
     assert_eq!(
         catalog,
@@ -390,14 +375,7 @@ async fn every_response_names_the_serving_host() {
 /// Polls a web API job until it ends; returns its last status.
 async fn wait_job(svc: &TestService, token: &str, id: &str) -> Value {
     for _ in 0..1200 {
-        let (_, job) = svc
-            .json(
-                Method::GET,
-                &format!("/api/v1/jobs/{id}"),
-                Some(token),
-                None,
-            )
-            .await;
+        let (_, job) = svc.get(&format!("/api/v1/jobs/{id}"), Some(token)).await;
         if ["succeeded", "failed", "cancelled"].contains(&job["state"].as_str().unwrap_or("")) {
             return job;
         }
@@ -418,22 +396,14 @@ async fn web_strategy_train_then_test() {
     let (_, dataset) = svc.upload(&token, "BTC.csv", Body::from(csv)).await;
     let strategy = json!({ "name": "hold", "task": "algorithmic_trading",
         "agent": "buy_and_hold", "dataset_id": dataset["id"], "hyperparameters": {} });
-    let (_, strategy) = svc
-        .json(
-            Method::POST,
-            "/api/v1/strategies",
-            Some(&token),
-            Some(strategy),
-        )
-        .await;
+    let (_, strategy) = svc.post("/api/v1/strategies", Some(&token), strategy).await;
     let mut ids = Vec::new();
     for kind in ["train", "test"] {
         let (_, job) = svc
-            .json(
-                Method::POST,
+            .post(
                 "/api/v1/jobs",
                 Some(&token),
-                Some(json!({ "strategy_id": strategy["id"], "kind": kind, "start": true })),
+                json!({ "strategy_id": strategy["id"], "kind": kind, "start": true }),
             )
             .await;
         let id = job["id"].as_str().unwrap().to_string();
@@ -442,12 +412,7 @@ async fn web_strategy_train_then_test() {
         ids.push(id);
     }
     let (_, result) = svc
-        .json(
-            Method::GET,
-            &format!("/api/v1/jobs/{}/result", ids[1]),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/jobs/{}/result", ids[1]), Some(&token))
         .await;
     // The agent is buy and hold, so it matches its own baseline exactly.
     let metrics = &result["metrics"];

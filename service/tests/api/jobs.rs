@@ -166,21 +166,13 @@ async fn web_job_runs_on_a_worker(svc: TestService) {
         .await;
     let strategy = json!({ "name": "s", "task": "portfolio_management", "agent": "eiie",
         "dataset_id": dataset["id"], "hyperparameters": { "epochs": 2 } });
-    let (status, strategy) = svc
-        .json(
-            Method::POST,
-            "/api/v1/strategies",
-            Some(&token),
-            Some(strategy),
-        )
-        .await;
+    let (status, strategy) = svc.post("/api/v1/strategies", Some(&token), strategy).await;
     assert_eq!(status, StatusCode::CREATED, "{strategy}");
     let (status, job) = svc
-        .json(
-            Method::POST,
+        .post(
             "/api/v1/jobs",
             Some(&token),
-            Some(json!({ "strategy_id": strategy["id"] })),
+            json!({ "strategy_id": strategy["id"] }),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{job}");
@@ -199,28 +191,14 @@ async fn web_job_runs_on_a_worker(svc: TestService) {
     assert_eq!(status, StatusCode::OK);
     common::wait_for(
         || async {
-            let (_, job) = svc
-                .json(
-                    Method::GET,
-                    &format!("/api/v1/jobs/{id}"),
-                    Some(&token),
-                    None,
-                )
-                .await;
+            let (_, job) = svc.get(&format!("/api/v1/jobs/{id}"), Some(&token)).await;
             job["state"] == "failed"
         },
         "the job to finish",
     )
     .await;
     workers.shutdown().await;
-    let (_, job) = svc
-        .json(
-            Method::GET,
-            &format!("/api/v1/jobs/{id}"),
-            Some(&token),
-            None,
-        )
-        .await;
+    let (_, job) = svc.get(&format!("/api/v1/jobs/{id}"), Some(&token)).await;
     assert!(
         job["error"].as_str().unwrap().contains(
             "invalid split: Fractions { train: 0.8, valid: 0.1 } leaves an empty part: 1 dates"
@@ -228,12 +206,7 @@ async fn web_job_runs_on_a_worker(svc: TestService) {
         "{job}"
     );
     let (_, logs) = svc
-        .json(
-            Method::GET,
-            &format!("/api/v1/jobs/{id}/logs"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/jobs/{id}/logs"), Some(&token))
         .await;
     let lines = logs["lines"].as_array().unwrap();
     assert!(
@@ -244,12 +217,7 @@ async fn web_job_runs_on_a_worker(svc: TestService) {
         "{logs}"
     );
     let (status, body) = svc
-        .json(
-            Method::GET,
-            &format!("/api/v1/jobs/{id}/result"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/jobs/{id}/result"), Some(&token))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
@@ -259,25 +227,22 @@ async fn web_job_runs_on_a_worker(svc: TestService) {
         format!("/api/v1/jobs/{id}"),
         format!("/api/v1/strategies/{}", strategy["id"].as_str().unwrap()),
     ] {
-        let (status, _) = svc.json(Method::GET, &path, Some(&other), None).await;
+        let (status, _) = svc.get(&path, Some(&other)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
     let (status, body) = svc
-        .json(
-            Method::POST,
+        .post(
             "/api/v1/jobs",
             Some(&other),
-            Some(json!({ "strategy_id": strategy["id"] })),
+            json!({ "strategy_id": strategy["id"] }),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     // A dataset in use cannot be deleted under a strategy.
     let (status, _) = svc
-        .json(
-            Method::DELETE,
+        .delete(
             &format!("/api/v1/datasets/{}", dataset["id"].as_str().unwrap()),
             Some(&token),
-            None,
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);

@@ -6,22 +6,19 @@ use axum::http::{Method, StatusCode};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_ready_and_metrics() {
     let svc = TestService::start(Backend::Sqlite).await.unwrap();
-    let (status, health) = svc.json(Method::GET, "/health", None, None).await;
+    let (status, health) = svc.get("/health", None).await;
     assert_eq!(
         (status, health["status"].as_str()),
         (StatusCode::OK, Some("ok"))
     );
-    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    let (status, ready) = svc.get("/ready", None).await;
     assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(ready["cache_backend"], "memory");
-    svc.json(Method::GET, "/api/TradeMaster/healthcheck", None, None)
-        .await;
-    let (status, _) = svc
-        .json(Method::GET, "/api/v1/datasets/abc", None, None)
-        .await;
+    svc.get("/api/TradeMaster/healthcheck", None).await;
+    let (status, _) = svc.get("/api/v1/datasets/abc", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let (status, text) = svc.json(Method::GET, "/metrics", None, None).await;
+    let (status, text) = svc.get("/metrics", None).await;
     assert_eq!(status, StatusCode::OK);
     let text = text.as_str().unwrap();
     for expected in [
@@ -45,7 +42,7 @@ async fn redis_down_degrades_without_failing() {
     })
     .await
     .unwrap();
-    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    let (status, ready) = svc.get("/ready", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
     assert_eq!(ready["database"], "ok");
     assert!(
@@ -58,32 +55,30 @@ async fn redis_down_degrades_without_failing() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     // Revocation still holds: the database knows it.
-    let (status, _) = svc
-        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
-        .await;
+    let (status, _) = svc.get("/api/v1/auth/me", Some(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, params) = svc
-        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
-        .await;
+    let (status, params) = svc.get("/api/TradeMaster/getParameters", None).await;
     assert_eq!(
         (status, params["error_code"].as_i64()),
         (StatusCode::OK, Some(0))
     );
 }
 
+/// A service on PostgreSQL whose cache is a real Redis, or None when none is configured.
+async fn with_redis() -> Option<TestService> {
+    let svc = TestService::start(Backend::Postgres).await?;
+    (svc.app.cache.backend() == "redis").then_some(svc)
+}
+
 /// With real Redis: the cache answers, getParameters is cached there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_backs_the_cache_when_configured() {
-    let Some(svc) = TestService::start(Backend::Postgres).await else {
+    let Some(svc) = with_redis().await else {
         return;
     };
-    if svc.app.cache.backend() != "redis" {
-        return;
-    }
-    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    let (status, ready) = svc.get("/ready", None).await;
     assert_eq!(status, StatusCode::OK, "{ready}");
-    svc.json(Method::GET, "/api/TradeMaster/getParameters", None, None)
-        .await;
+    svc.get("/api/TradeMaster/getParameters", None).await;
     assert!(svc.app.cache.get("tm:getParameters").await.is_some());
     // Keys live under the service's namespace.
     let client = redis::Client::open(common::redis_url().unwrap()).unwrap();
@@ -101,12 +96,9 @@ async fn redis_backs_the_cache_when_configured() {
 /// near TTL passes, then read from Redis again (where another replica changed it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn near_copies_of_redis_values_expire() {
-    let Some(svc) = TestService::start(Backend::Postgres).await else {
+    let Some(svc) = with_redis().await else {
         return;
     };
-    if svc.app.cache.backend() != "redis" {
-        return;
-    }
     let cache = &svc.app.cache;
     let near = std::time::Duration::from_millis(300);
     cache
@@ -175,7 +167,7 @@ async fn redis_going_down_at_runtime() {
         .await
         .unwrap();
     common::wait_for(
-        || async { svc.json(Method::GET, "/ready", None, None).await.0 == StatusCode::OK },
+        || async { svc.get("/ready", None).await.0 == StatusCode::OK },
         "redis to come up",
     )
     .await;
@@ -183,23 +175,17 @@ async fn redis_going_down_at_runtime() {
 
     redis.kill().unwrap();
     redis.wait().unwrap();
-    let (status, ready) = svc.json(Method::GET, "/ready", None, None).await;
+    let (status, ready) = svc.get("/ready", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
-    let (status, _) = svc
-        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
-        .await;
+    let (status, _) = svc.get("/api/v1/auth/me", Some(&token)).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = svc
-        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
-        .await;
+    let (status, _) = svc.get("/api/TradeMaster/getParameters", None).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = svc
         .json(Method::POST, "/api/v1/auth/logout", Some(&token), None)
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = svc
-        .json(Method::GET, "/api/v1/auth/me", Some(&token), None)
-        .await;
+    let (status, _) = svc.get("/api/v1/auth/me", Some(&token)).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -208,7 +194,7 @@ async fn redis_going_down_at_runtime() {
 
     let mut redis = start_redis().unwrap();
     common::wait_for(
-        || async { svc.json(Method::GET, "/ready", None, None).await.0 == StatusCode::OK },
+        || async { svc.get("/ready", None).await.0 == StatusCode::OK },
         "readiness after redis returns",
     )
     .await;

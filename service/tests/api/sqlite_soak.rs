@@ -51,12 +51,7 @@ struct Tally {
 
 async fn call(svc: &TestService, tally: &Mutex<Tally>, route: &str, body: Value) -> Value {
     let (status, answer) = svc
-        .json(
-            axum::http::Method::POST,
-            &format!("/api/TradeMaster/{route}"),
-            None,
-            Some(body),
-        )
+        .post(&format!("/api/TradeMaster/{route}"), None, body)
         .await;
     let mut tally = tally.lock().await;
     tally.requests += 1;
@@ -95,11 +90,10 @@ async fn wait_end(
 /// The label with the most rows in the session's labeling, from MDM_status's analysis.
 async fn busiest_label(svc: &TestService, session_id: &str) -> u64 {
     let (_, answer) = svc
-        .json(
-            axum::http::Method::POST,
+        .post(
             "/api/TradeMaster/MDM_status",
             None,
-            Some(json!({ "session_id": session_id })),
+            json!({ "session_id": session_id }),
         )
         .await;
     let analysis = BASE64

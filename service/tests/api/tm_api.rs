@@ -2,7 +2,7 @@ use crate::common;
 
 use crate::common::TestService;
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 
 /// Posts a raw body without Content-Type, as the original clients may.
@@ -191,10 +191,7 @@ async fn upload_csv_errors(svc: TestService) {
 on_both_backends!(upload_errors, super::upload_csv_errors);
 
 async fn jobs_refuse_what_they_cannot_run(svc: TestService) {
-    let params = svc
-        .json(Method::GET, "/api/TradeMaster/getParameters", None, None)
-        .await
-        .1;
+    let params = svc.get("/api/TradeMaster/getParameters", None).await.1;
     assert_eq!(params["error_code"], 0);
     for key in [
         "task_name",
@@ -257,10 +254,7 @@ async fn jobs_refuse_what_they_cannot_run(svc: TestService) {
         "field min_length_limit must be a number, got \"many\""
     );
 
-    let health = svc
-        .json(Method::GET, "/api/TradeMaster/healthcheck", None, None)
-        .await
-        .1;
+    let health = svc.get("/api/TradeMaster/healthcheck", None).await.1;
     assert_eq!(health["error_code"], 0);
     assert_eq!(health["info"], "health check");
     assert_eq!(

@@ -36,27 +36,22 @@ pub fn config(dir: &std::path::Path) -> ServeConfig {
     config
 }
 
-/// The PostgreSQL URL for tests, or None; under CI its absence is an error, not a skip.
-pub fn postgres_url() -> Option<String> {
-    let url = std::env::var("TMCTL_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
+/// The URL in `var`, or None; under CI its absence is an error, not a skip.
+fn test_url(var: &str) -> Option<String> {
+    let url = std::env::var(var).ok().filter(|u| !u.is_empty());
     if url.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI=true but TMCTL_TEST_DATABASE_URL is not set; run tests/support/start-pg-redis.sh"
-        );
+        panic!("CI=true but {var} is not set; run tests/support/start-pg-redis.sh");
     }
     url
 }
 
+/// The PostgreSQL URL for tests, or None.
+pub fn postgres_url() -> Option<String> {
+    test_url("TMCTL_TEST_DATABASE_URL")
+}
+
 pub fn redis_url() -> Option<String> {
-    let url = std::env::var("TMCTL_TEST_REDIS_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but TMCTL_TEST_REDIS_URL is not set; run tests/support/start-pg-redis.sh");
-    }
-    url
+    test_url("TMCTL_TEST_REDIS_URL")
 }
 
 /// A fresh database of its own on the test PostgreSQL server.
@@ -125,6 +120,18 @@ impl TestService {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.json(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.json(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.json(Method::DELETE, path, token, None).await
     }
 
     /// Registers and logs in; returns the access token.

@@ -231,22 +231,23 @@ fn bad_parameters_are_refused() {
 #[test]
 fn unknown_columns_list_the_available_ones() {
     let input = interleaved_csv(&["AAA"], 30);
-    let params = LabelParams {
+    let key_indicator = LabelParams {
         key_indicator: "close".into(),
         ..quantile_params()
     };
-    assert_eq!(
-        error_for(&input, &params),
-        "unknown column \"close\" for key_indicator; available columns: , date, tic, adjcp, volume"
-    );
-    let params = LabelParams {
+    let timestamp = LabelParams {
         timestamp: "timestamp".into(),
         ..quantile_params()
     };
-    assert_eq!(
-        error_for(&input, &params),
-        "unknown column \"timestamp\" for timestamp; available columns: , date, tic, adjcp, volume"
-    );
+    for (params, unknown) in [
+        (key_indicator, "\"close\" for key_indicator"),
+        (timestamp, "\"timestamp\" for timestamp"),
+    ] {
+        assert_eq!(
+            error_for(&input, &params),
+            format!("unknown column {unknown}; available columns: , date, tic, adjcp, volume")
+        );
+    }
 }
 
 #[test]

@@ -28,15 +28,7 @@ pub fn catalog() -> Catalog {
     let library = algo::catalog();
     Catalog {
         tasks: library.tasks.iter().map(|t| t.name.clone()).collect(),
-        agents: library
-            .tasks
-            .iter()
-            .flat_map(|t| {
-                t.agents
-                    .iter()
-                    .map(move |a| format!("{}:{}", t.name, a.name))
-            })
-            .collect(),
+        agents: library.qualified_agents(),
         optimizers: library.optimizers,
         losses: library.losses,
         datasets: Vec::new(),
