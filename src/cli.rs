@@ -140,14 +140,21 @@ fn parse_scale(text: &str) -> Result<(String, u32), String> {
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
+    #[command(flatten)]
+    pub services: ServiceSelection,
+    #[command(flatten)]
+    pub deploy: DeployWaitArgs,
+}
+
+/// Which services run, and how many replicas of each (`up`, `plan`).
+#[derive(Debug, Args)]
+pub struct ServiceSelection {
     /// Run N replicas of SERVICE instead of the profile's count (repeatable).
     #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
     pub scale: Vec<(String, u32)>,
     /// Leave out an optional SERVICE, e.g. grafana when its image cannot be had (repeatable).
     #[arg(long, value_name = "SERVICE")]
     pub without: Vec<String>,
-    #[command(flatten)]
-    pub deploy: DeployWaitArgs,
 }
 
 /// The waits of a deployment (`up`, `rollback`).
@@ -166,12 +173,8 @@ pub struct DeployWaitArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// Plan with N replicas of SERVICE (repeatable).
-    #[arg(long, value_name = "SERVICE=N", value_parser = parse_scale)]
-    pub scale: Vec<(String, u32)>,
-    /// Plan without an optional SERVICE (repeatable).
-    #[arg(long, value_name = "SERVICE")]
-    pub without: Vec<String>,
+    #[command(flatten)]
+    pub services: ServiceSelection,
 }
 
 #[derive(Debug, Args)]

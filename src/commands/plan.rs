@@ -14,8 +14,8 @@ use crate::output::table;
 
 pub fn run(context: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let mut project = context.open_project()?;
-    project.loaded.profile.without(&args.without)?;
-    project.scale(&args.scale)?;
+    project.loaded.profile.without(&args.services.without)?;
+    project.scale(&args.services.scale)?;
     super::runtime()?.block_on(async {
         let docker = connect().await?;
         let prepared = deploy::prepare(&docker, &project, reconcile::Options::default()).await?;

@@ -17,8 +17,8 @@ use crate::releases::{Release, ReleaseKind};
 
 pub fn run(context: &Context, args: &UpArgs) -> anyhow::Result<()> {
     let mut project = context.open_project()?;
-    project.loaded.profile.without(&args.without)?;
-    project.scale(&args.scale)?;
+    project.loaded.profile.without(&args.services.without)?;
+    project.scale(&args.services.scale)?;
     super::runtime()?.block_on(async {
         let docker = connect().await?;
         let lock = lock::acquire(&docker, &project.name, "tmctl up", args.deploy.lock_wait).await?;

@@ -42,10 +42,7 @@ async fn every_stand_in_is_present_and_labelled_as_bootstrapped() {
 
 #[tokio::test]
 async fn postgres_initialises_the_database_and_accepts_the_password_over_tcp() {
-    bootstrapped().await;
-    let docker = connect().await.unwrap();
-    let pg = Container::run(
-        &docker,
+    let pg = Container::stand_in(
         "postgres:15",
         "postgres",
         &[
@@ -56,41 +53,13 @@ async fn postgres_initialises_the_database_and_accepts_the_password_over_tcp() {
         None,
     )
     .await;
-    let ready = pg
-        .wait_for(
-            &[
-                "sh",
-                "-c",
-                "pg_isready -h 127.0.0.1 -U $POSTGRES_USER -d $POSTGRES_DB",
-            ],
-            &["POSTGRES_USER=trader", "POSTGRES_DB=trademaster"],
-            Duration::from_secs(90),
-        )
-        .await;
-    assert!(
-        ready,
-        "postgres never became ready; logs:\n{}",
-        pg.logs().await
-    );
-
-    let (code, out) = pg
-        .exec(
-            &[
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "trader",
-                "-d",
-                "trademaster",
-                "-tAc",
-                "select 1",
-            ],
-            &["PGPASSWORD=s3cret pw"],
-            Some("postgres"),
-        )
-        .await;
-    assert_eq!((code, out.trim()), (0, "1"), "psql over TCP failed: {out}");
+    pg.expect(
+        "postgres never became ready",
+        "pg_isready -h 127.0.0.1 -U $POSTGRES_USER -d $POSTGRES_DB",
+        &["POSTGRES_USER=trader", "POSTGRES_DB=trademaster"],
+        Duration::from_secs(90),
+    )
+    .await;
 
     let query = |sql: &'static str| {
         let pg = &pg;
@@ -113,6 +82,8 @@ async fn postgres_initialises_the_database_and_accepts_the_password_over_tcp() {
             .await
         }
     };
+    let (code, out) = query("select 1").await;
+    assert_eq!((code, out.trim()), (0, "1"), "psql over TCP failed: {out}");
     assert_eq!(query("show listen_addresses").await.1.trim(), "*");
     assert_eq!(
         query("select rolpassword like 'SCRAM-SHA-256$%' from pg_authid where rolname = 'trader'")
@@ -147,9 +118,7 @@ async fn postgres_initialises_the_database_and_accepts_the_password_over_tcp() {
 
 #[tokio::test]
 async fn postgres_refuses_to_initialise_without_a_password() {
-    bootstrapped().await;
-    let docker = connect().await.unwrap();
-    let pg = Container::run(&docker, "postgres:15", "postgres-nopw", &[], None).await;
+    let pg = Container::stand_in("postgres:15", "postgres-nopw", &[], None).await;
     let logs = pg
         .log_with("POSTGRES_PASSWORD", 40, Duration::from_millis(250))
         .await;
@@ -161,24 +130,21 @@ async fn postgres_refuses_to_initialise_without_a_password() {
 
 #[tokio::test]
 async fn redis_answers_ping_only_with_the_password() {
-    bootstrapped().await;
-    let docker = connect().await.unwrap();
-    let redis = Container::run(
-        &docker,
+    let redis = Container::stand_in(
         "redis:7",
         "redis",
         &[],
         Some(&["redis-server", "--requirepass", "x"]),
     )
     .await;
-    let up = redis
-        .wait_for(
-            &["sh", "-c", "redis-cli ping 2>&1 | grep -q NOAUTH"],
+    redis
+        .expect(
+            "redis never answered",
+            "redis-cli ping 2>&1 | grep -q NOAUTH",
             &[],
             Duration::from_secs(30),
         )
         .await;
-    assert!(up, "redis never answered; logs:\n{}", redis.logs().await);
     let (_, without) = redis.exec(&["redis-cli", "ping"], &[], None).await;
     assert!(
         without.contains("NOAUTH"),
@@ -199,39 +165,27 @@ async fn redis_answers_ping_only_with_the_password() {
 
 #[tokio::test]
 async fn nginx_serves_with_its_default_config() {
-    bootstrapped().await;
-    let docker = connect().await.unwrap();
-    let nginx = Container::run(&docker, "nginx:1.22", "nginx", &[], None).await;
+    let nginx = Container::stand_in("nginx:1.22", "nginx", &[], None).await;
     let (code, out) = nginx
         .exec(&["nginx", "-t", "-c", "/etc/nginx/nginx.conf"], &[], None)
         .await;
     assert_eq!(code, 0, "nginx -t: {out}");
     assert!(out.contains("syntax is ok"), "{out}");
-    let served = nginx
-        .wait_for(
-            &[
-                "sh",
-                "-c",
-                "curl -fsS http://127.0.0.1/ | grep -q 'nginx is running'",
-            ],
+    nginx
+        .expect(
+            "nginx did not serve its page",
+            "curl -fsS http://127.0.0.1/ | grep -q 'nginx is running'",
             &[],
             Duration::from_secs(20),
         )
         .await;
-    assert!(
-        served,
-        "nginx did not serve its page; logs:\n{}",
-        nginx.logs().await
-    );
     let (_, version) = nginx.exec(&["nginx", "-v"], &[], None).await;
     assert!(version.contains("nginx/1.22"), "{version}");
 }
 
 #[tokio::test]
 async fn prometheus_starts_and_promtool_is_present() {
-    bootstrapped().await;
-    let docker = connect().await.unwrap();
-    let prom = Container::run(&docker, "prom/prometheus:v2.42.0", "prometheus", &[], None).await;
+    let prom = Container::stand_in("prom/prometheus:v2.42.0", "prometheus", &[], None).await;
     let (code, out) = prom.exec(&["promtool", "--version"], &[], None).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("version 2.42"), "{out}");

@@ -68,6 +68,18 @@ pub struct Container {
 }
 
 impl Container {
+    /// A container of a bootstrapped stand-in image (bootstrapping them all first).
+    pub async fn stand_in(
+        image: &str,
+        test: &str,
+        env: &[&str],
+        cmd: Option<&[&str]>,
+    ) -> Container {
+        bootstrapped().await;
+        let docker = connect().await.expect("Docker Engine");
+        Container::run(&docker, image, test, env, cmd).await
+    }
+
     pub async fn run(
         docker: &Docker,
         image: &str,
@@ -143,6 +155,14 @@ impl Container {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         false
+    }
+
+    /// Waits until the shell command `check` succeeds; fails the test with the
+    /// container's log when it never does.
+    pub async fn expect(&self, what: &str, check: &str, env: &[&str], limit: Duration) {
+        if !self.wait_for(&["sh", "-c", check], env, limit).await {
+            panic!("{what}; logs:\n{}", self.logs().await);
+        }
     }
 
     pub async fn logs(&self) -> String {
