@@ -8,12 +8,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bench/lib.sh"
-tmctl="$(tmctl_binary "${1:-}")"
 profile="${2:-dev}"
 runs="${3:-3}"
 duration="${4:-20s}"
 connections="${5:-256}"
-work="$(mktemp -d)"
+bench_start "${1:-}"
 project="tmb-gw-$$"
 cleanup() {
     cd "$work" && "$tmctl" down -p "$profile" --project "$project" --volumes --yes -q >/dev/null 2>&1 || true

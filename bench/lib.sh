@@ -43,3 +43,9 @@ wrk_figures() {  # wrk-output-file
     p99=$(awk '$1=="99%" {print $2}' "$1")
     echo "$requests $((non2xx + errors)) $rps $p99"
 }
+
+# The tmctl to measure (`$tmctl`) and a scratch directory (`$work`) for one bench run.
+bench_start() {  # [path/to/tmctl]
+    tmctl="$(tmctl_binary "${1:-}")"
+    work="$(mktemp -d)"
+}

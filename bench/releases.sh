@@ -11,9 +11,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bench/lib.sh"
-tmctl="$(tmctl_binary "${1:-}")"
 connections="${2:-256}"
-work="$(mktemp -d)"
+bench_start "${1:-}"
 project="tmb-rel-$$"
 cleanup() {
     cd "$work" && "$tmctl" down -p prod --project "$project" --volumes --yes -q >/dev/null 2>&1 || true

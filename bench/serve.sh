@@ -9,10 +9,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bench/lib.sh"
-tmctl="$(tmctl_binary "${1:-}")"
 runs="${2:-3}"
 duration="${3:-30s}"
-work="$(mktemp -d)"
+bench_start "${1:-}"
 server=""
 cleanup() {
     if [[ -n "$server" ]]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
