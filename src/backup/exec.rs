@@ -53,6 +53,18 @@ pub async fn run(
     database: &Database,
     command: &[String],
     input: Option<&Path>,
+    sink: impl FnMut(&[u8]) -> Result<(), BackupError>,
+) -> Result<ExecResult, BackupError> {
+    run_feeding(docker, database, command, input, None, sink).await
+}
+
+/// [`run`], counting the bytes of `input` fed into the command on `fed`.
+pub async fn run_feeding(
+    docker: &Docker,
+    database: &Database,
+    command: &[String],
+    input: Option<&Path>,
+    fed: Option<indicatif::ProgressBar>,
     mut sink: impl FnMut(&[u8]) -> Result<(), BackupError>,
 ) -> Result<ExecResult, BackupError> {
     let container = &database.container;
@@ -88,7 +100,7 @@ pub async fn run(
     // Set once the command has exited: the feeder stops writing (nothing reads any more)
     // but keeps reading the file so its checksum still covers all of it.
     let (exited, exited_watch) = tokio::sync::watch::channel(false);
-    let feeder = input.map(|path| tokio::spawn(feed(path.to_path_buf(), stdin, exited_watch)));
+    let feeder = input.map(|path| tokio::spawn(feed(path.to_path_buf(), stdin, exited_watch, fed)));
     let mut stderr: Vec<u8> = Vec::new();
     let mut failure: Option<BackupError> = None;
     while let Some(chunk) = output.next().await {
@@ -151,6 +163,7 @@ async fn feed(
     path: std::path::PathBuf,
     mut stdin: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
     mut exited: tokio::sync::watch::Receiver<bool>,
+    fed: Option<indicatif::ProgressBar>,
 ) -> Result<String, BackupError> {
     let mut file = tokio::fs::File::open(&path)
         .await
@@ -176,6 +189,9 @@ async fn feed(
             tokio::select! {
                 written = stdin.write_all(&buffer[..read]) => broken_pipe = written.is_err(),
                 _ = exited.changed() => broken_pipe = true,
+            }
+            if let Some(bar) = &fed {
+                bar.inc(read as u64);
             }
         }
     }

@@ -55,6 +55,7 @@ pub async fn restore(
     record: &BackupRecord,
     stop: &[String],
     timeout: Duration,
+    fed: Option<indicatif::ProgressBar>,
 ) -> Result<(), BackupError> {
     let path = checked_file(dir, record).await?;
     for name in stop {
@@ -67,7 +68,7 @@ pub async fn restore(
             .await
             .map_err(BackupError::engine(format!("cannot stop {name}")))?;
     }
-    let restored = pg_restore(docker, database, &path).await;
+    let restored = pg_restore(docker, database, &path, fed).await;
     let mut restarted = Ok(());
     for name in stop {
         tracing::info!("starting {name}");
@@ -84,7 +85,12 @@ pub async fn restore(
     restored.and(restarted)
 }
 
-async fn pg_restore(docker: &Docker, database: &Database, path: &Path) -> Result<(), BackupError> {
+async fn pg_restore(
+    docker: &Docker,
+    database: &Database,
+    path: &Path,
+    fed: Option<indicatif::ProgressBar>,
+) -> Result<(), BackupError> {
     let command = database.client(
         "pg_restore",
         &[
@@ -96,7 +102,7 @@ async fn pg_restore(docker: &Docker, database: &Database, path: &Path) -> Result
         &database.database,
     );
     tracing::info!("restoring {} into {}", path.display(), database.database);
-    let result = exec::run(docker, database, &command, Some(path), |_| Ok(())).await?;
+    let result = exec::run_feeding(docker, database, &command, Some(path), fed, |_| Ok(())).await?;
     if result.success() {
         Ok(())
     } else {

@@ -352,7 +352,7 @@ async fn backup_restore(
     ));
     confirm_backup_change(yes, "replace the live database?")?;
     let started = std::time::Instant::now();
-    let spinner = super::images::progress(context).spinner(format!(
+    let spinner = super::images::progress(context).bytes_spinner(format!(
         "restoring backup {} ({} bytes) into {}",
         record.id, record.size, database.database
     ));
@@ -362,9 +362,18 @@ async fn backup_restore(
             &record.id,
             Some(&setup.policy.database),
             async {
-                restore::restore(&setup.docker, &database, &setup.dir, record, &stop, timeout)
-                    .await
-                    .with_context(|| format!("restore of backup {} failed", record.id))
+                let fed = Some(spinner.clone());
+                restore::restore(
+                    &setup.docker,
+                    &database,
+                    &setup.dir,
+                    record,
+                    &stop,
+                    timeout,
+                    fed,
+                )
+                .await
+                .with_context(|| format!("restore of backup {} failed", record.id))
             },
         )
         .await;
