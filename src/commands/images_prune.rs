@@ -10,7 +10,7 @@ use super::Context;
 use crate::audit::{self, AuditRecord};
 use crate::cli::PruneArgs;
 use crate::engine::docker::Engine;
-use crate::images::inventory::human_size;
+use crate::images::inventory::{human_size, short_id};
 use crate::images::prune::{self, Candidate};
 use crate::output::table;
 use crate::releases;
@@ -70,7 +70,7 @@ pub async fn run(context: &Context, docker: &Engine, args: &PruneArgs) -> anyhow
     let removals = prune::remove(docker, candidates).await;
     let failed: Vec<String> = removals
         .iter()
-        .filter_map(|r| Some(format!("{}: {}", short(&r.image.id), r.error.as_ref()?)))
+        .filter_map(|r| Some(format!("{}: {}", short_id(&r.image.id), r.error.as_ref()?)))
         .collect();
     let freed: i64 = removals
         .iter()
@@ -104,21 +104,13 @@ pub async fn run(context: &Context, docker: &Engine, args: &PruneArgs) -> anyhow
     Ok(())
 }
 
-fn short(id: &str) -> String {
-    id.strip_prefix("sha256:")
-        .unwrap_or(id)
-        .chars()
-        .take(12)
-        .collect()
-}
-
 fn listing(candidates: &[Candidate]) -> String {
     let rows: Vec<Vec<String>> = candidates
         .iter()
         .map(|c| {
             let releases: Vec<String> = c.releases.iter().map(u64::to_string).collect();
             vec![
-                short(&c.id),
+                short_id(&c.id),
                 c.references.join(", "),
                 releases.join(","),
                 human_size(c.size),

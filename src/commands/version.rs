@@ -2,6 +2,7 @@
 
 use super::{runtime, Context};
 use crate::engine::docker::connect;
+use crate::images::inventory::short_id;
 use crate::output::table;
 use crate::version;
 
@@ -32,12 +33,11 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
             .iter()
             .map(|service| {
                 let id = service.image_id.as_deref().unwrap_or("-");
-                let short = id.strip_prefix("sha256:").unwrap_or(id);
                 vec![
                     service.service.clone(),
                     service.containers.to_string(),
                     service.image.clone(),
-                    short.chars().take(12).collect(),
+                    short_id(id),
                 ]
             })
             .collect();

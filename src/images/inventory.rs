@@ -98,6 +98,15 @@ pub fn render_table(statuses: &[ImageStatus]) -> String {
     out
 }
 
+/// An image id as `docker images` shows it: the first 12 hex digits, without `sha256:`.
+pub fn short_id(id: &str) -> String {
+    id.strip_prefix("sha256:")
+        .unwrap_or(id)
+        .chars()
+        .take(12)
+        .collect()
+}
+
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
     let mut value = bytes.max(0) as f64;
