@@ -44,7 +44,8 @@ pub enum DbError {
 pub struct Db {
     /// The writer pool (on PostgreSQL, the only pool).
     pub pool: AnyPool,
-    reader: AnyPool,
+    /// SQLite's read-only pool; `None` where reads share `pool` (PostgreSQL, in-memory).
+    reader: Option<AnyPool>,
     pub dialect: Dialect,
 }
 
@@ -75,7 +76,7 @@ impl Db {
                 .await
                 .map_err(connect_error)?;
             let db = Db {
-                reader: pool.clone(),
+                reader: None,
                 pool,
                 dialect,
             };
@@ -87,16 +88,18 @@ impl Db {
             .await
             .map_err(connect_error)?;
         let mut db = Db {
-            reader: writer.clone(),
+            reader: None,
             pool: writer,
             dialect,
         };
         db.migrate().await?;
         // An in-memory database exists once per connection: readers would see another one.
         if !in_memory {
-            db.reader = sqlite_pool(url, SqliteRole::Reader)
-                .await
-                .map_err(connect_error)?;
+            db.reader = Some(
+                sqlite_pool(url, SqliteRole::Reader)
+                    .await
+                    .map_err(connect_error)?,
+            );
         }
         Ok(db)
     }
@@ -108,12 +111,14 @@ impl Db {
 
     /// The pool for plain reads.
     pub fn reader(&self) -> &AnyPool {
-        &self.reader
+        self.reader.as_ref().unwrap_or(&self.pool)
     }
 
     /// Closes both pools.
     pub async fn close(&self) {
-        self.reader.close().await;
+        if let Some(reader) = &self.reader {
+            reader.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -126,7 +131,9 @@ impl Db {
     /// A cheap query on each pool, for readiness probes.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        if let Some(reader) = &self.reader {
+            sqlx::query("SELECT 1").execute(reader).await?;
+        }
         Ok(())
     }
 
@@ -140,13 +147,10 @@ impl Db {
 
     /// Connections open and idle (writer and readers together), for /metrics.
     pub fn pool_usage(&self) -> (u32, usize) {
-        if self.dialect == Dialect::Postgres {
-            return (self.pool.size(), self.pool.num_idle());
-        }
-        (
-            self.pool.size() + self.reader.size(),
-            self.pool.num_idle() + self.reader.num_idle(),
-        )
+        let pools = std::iter::once(&self.pool).chain(self.reader.as_ref());
+        pools.fold((0, 0), |(size, idle), pool| {
+            (size + pool.size(), idle + pool.num_idle())
+        })
     }
 }
 
